@@ -47,8 +47,12 @@ class Limits:
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit must be positive or None, got {self.time_limit}.")
-        if self.max_nodes is not None and (int(self.max_nodes) != self.max_nodes or self.max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive integer or None, got {self.max_nodes}.")
+        if self.max_nodes is not None and (
+            int(self.max_nodes) != self.max_nodes or self.max_nodes < 1
+        ):
+            raise ValueError(
+                f"max_nodes must be a positive integer or None, got {self.max_nodes}."
+            )
         if not (0 <= self.gap_tol < 1):
             raise ValueError(f"gap_tol must be in [0, 1), got {self.gap_tol}.")
         if not self.abs_gap_tol >= 0:
@@ -162,7 +166,11 @@ class _Search:
         if status == OPTIMAL and self.solution is None:
             status = "infeasible"
         gap = relative_gap(self.incumbent, bound)
-        if status == OPTIMAL and gap > OPTIMALITY_GAP and self.incumbent - bound > self.limits.abs_gap_tol:
+        if (
+            status == OPTIMAL
+            and gap > OPTIMALITY_GAP
+            and self.incumbent - bound > self.limits.abs_gap_tol
+        ):
             status = GAP_LIMIT
         return SolveResult(
             status=status,

@@ -1,0 +1,315 @@
+"""Numba kernels of L0L2 best-subset regression: relaxation CD, dual bounds, L0 heuristics.
+
+Coordinate states: ``FREE`` (-1), ``ZERO`` (0, fixed to zero), ``ONE`` (1, fixed nonzero).
+All kernels work on a residual ``r = y - X b`` kept up to date in place. Kernels that call
+each other live in this one module, as Numba's cache does not track cross-module changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+FREE = -1
+ZERO = 0
+ONE = 1
+
+
+@njit(cache=True, nogil=True)
+def penalty_regime(l0, l2, M):
+    """Return ``(perspective, threshold, rho)`` of the relaxed penalty psi of a free coordinate.
+
+    With ``rho = sqrt(l0 / l2) <= M`` the perspective is active: psi(b) = threshold * |b| for
+    ``|b| <= rho`` (threshold = 2 sqrt(l0 l2)) and ``l0 + l2 b^2`` beyond. Otherwise
+    (``rho > M`` or ``l2 = 0``) psi(b) = threshold * |b| on the box with threshold
+    ``l0 / M + l2 M``.
+    """
+    if l2 > 0.0 and l0 <= l2 * M * M:
+        return True, 2.0 * np.sqrt(l0 * l2), np.sqrt(l0 / l2)
+    return False, l0 / M + l2 * M, M
+
+
+@njit(cache=True, nogil=True)
+def relaxed_penalty(b, state, l0, l2, M):
+    """Value of the relaxed penalty of one coordinate (psi if free, phi if fixed to one)."""
+    a = abs(b)
+    if state == ZERO:
+        return 0.0 if a == 0.0 else np.inf
+    if a > M * (1.0 + 1e-12):
+        return np.inf
+    if state == ONE:
+        return l0 + l2 * b * b
+    perspective, thr, rho = penalty_regime(l0, l2, M)
+    if perspective and a > rho:
+        return l0 + l2 * b * b
+    return thr * a
+
+
+@njit(cache=True, nogil=True)
+def penalty_conjugate(u, state, l0, l2, M):
+    """Convex conjugate of the relaxed penalty of one coordinate, box included.
+
+    ``phi*(u)`` for a coordinate fixed to one (``phi = l0 + l2 b^2`` on ``|b| <= M``),
+    ``psi*(u)`` for a free one, 0 for a coordinate fixed to zero. Every state keeps its box,
+    which is what keeps the dual bound valid in the l1 regime ``l0 / l2 > M^2``.
+    """
+    if state == ZERO:
+        return 0.0
+    a = abs(u)
+    if state == ONE:
+        if l2 > 0.0 and a <= 2.0 * l2 * M:
+            return a * a / (4.0 * l2) - l0
+        return M * a - l0 - l2 * M * M
+    perspective, thr, rho = penalty_regime(l0, l2, M)
+    if a <= thr:
+        return 0.0
+    if not perspective:
+        return M * (a - thr)
+    if a <= 2.0 * l2 * M:
+        return a * a / (4.0 * l2) - l0
+    return M * a - l0 - l2 * M * M
+
+
+@njit(cache=True, nogil=True)
+def coordinate_minimizer(c, a, state, l0, l2, M):
+    """Minimize ``0.5 a b^2 - c b + pen(b)`` over b, with pen the relaxed penalty of ``state``."""
+    if state == ZERO or a <= 0.0 and state == FREE:
+        return 0.0
+    s = 1.0 if c >= 0.0 else -1.0
+    ac = abs(c)
+    if state == ONE:
+        return s * min(ac / (a + 2.0 * l2), M)
+    perspective, thr, rho = penalty_regime(l0, l2, M)
+    if ac <= thr:
+        return 0.0
+    soft = (ac - thr) / a
+    if not perspective:
+        return s * min(soft, M)
+    if soft <= rho:
+        return s * soft
+    return s * min(ac / (a + 2.0 * l2), M)
+
+
+@njit(cache=True, nogil=True)
+def relaxation_cd(X, r, b, col_sq, active, state, l0, l2, M, tol, max_sweeps):
+    """Cyclic coordinate descent on the node relaxation over the ``active`` coordinates.
+
+    Updates ``b`` and the residual ``r = y - X b`` in place; stops when the largest
+    objective-scaled change of a sweep is below ``tol``. Returns the number of sweeps.
+    """
+    n = X.shape[0]
+    for sweep in range(max_sweeps):
+        largest = 0.0
+        for idx in range(active.shape[0]):
+            i = active[idx]
+            a = col_sq[i]
+            old = b[i]
+            dot = 0.0
+            for row in range(n):
+                dot += X[row, i] * r[row]
+            new = coordinate_minimizer(dot + a * old, a, state[i], l0, l2, M)
+            delta = new - old
+            if delta != 0.0:
+                for row in range(n):
+                    r[row] -= X[row, i] * delta
+                b[i] = new
+                change = a * delta * delta
+                if change > largest:
+                    largest = change
+        if largest <= tol:
+            return sweep + 1
+    return max_sweeps
+
+
+@njit(cache=True, nogil=True)
+def dual_terms(u, state, l0, l2, M, alpha):
+    """Sum of conjugates ``sum_i g_i*(alpha u_i)`` over coordinates not fixed to zero."""
+    total = 0.0
+    for i in range(u.shape[0]):
+        if state[i] != ZERO:
+            total += penalty_conjugate(alpha * u[i], state[i], l0, l2, M)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def scaled_dual(u, state, l0, l2, M, rr, ry):
+    """Best Fenchel dual value over the ray ``alpha r``, ``alpha`` in [0, 2].
+
+    ``D(alpha r) = -0.5 alpha^2 ||r||^2 + alpha r^T y - sum_i g_i*(alpha X_i^T r)`` is
+    concave in ``alpha``; a golden-section search on it returns ``(value, alpha)``. Every
+    evaluated point is a valid lower bound, so the best one seen is returned.
+    """
+    best_value = -np.inf
+    best_alpha = 1.0
+    lo = 0.0
+    hi = 2.0
+    golden = 0.6180339887498949
+    x1 = hi - golden * (hi - lo)
+    x2 = lo + golden * (hi - lo)
+    f1 = -0.5 * x1 * x1 * rr + x1 * ry - dual_terms(u, state, l0, l2, M, x1)
+    f2 = -0.5 * x2 * x2 * rr + x2 * ry - dual_terms(u, state, l0, l2, M, x2)
+    f_one = -0.5 * rr + ry - dual_terms(u, state, l0, l2, M, 1.0)
+    best_value = f_one
+    for _ in range(40):
+        if f1 > best_value:
+            best_value, best_alpha = f1, x1
+        if f2 > best_value:
+            best_value, best_alpha = f2, x2
+        if f1 < f2:
+            lo = x1
+            x1 = x2
+            f1 = f2
+            x2 = lo + golden * (hi - lo)
+            f2 = -0.5 * x2 * x2 * rr + x2 * ry - dual_terms(u, state, l0, l2, M, x2)
+        else:
+            hi = x2
+            x2 = x1
+            f2 = f1
+            x1 = hi - golden * (hi - lo)
+            f1 = -0.5 * x1 * x1 * rr + x1 * ry - dual_terms(u, state, l0, l2, M, x1)
+        if hi - lo < 1e-10:
+            break
+    return best_value, best_alpha
+
+
+@njit(cache=True, nogil=True)
+def kkt_violators(u, b, state, l0, l2, M, in_active):
+    """Free coordinates outside the active set whose ``|X_i^T r|`` exceeds psi's threshold."""
+    perspective, thr, rho = penalty_regime(l0, l2, M)
+    count = 0
+    out = np.empty(u.shape[0], dtype=np.int64)
+    for i in range(u.shape[0]):
+        if state[i] == FREE and not in_active[i] and abs(u[i]) > thr * (1.0 + 1e-12):
+            out[count] = i
+            count += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def relaxed_value(b, r, state, l0, l2, M):
+    """Primal objective of the node relaxation at ``b`` (residual ``r = y - X b``)."""
+    total = 0.5 * np.dot(r, r)
+    for i in range(b.shape[0]):
+        if b[i] != 0.0 or state[i] == ONE:
+            total += relaxed_penalty(b[i], state[i], l0, l2, M)
+    return total
+
+
+# ---------------------------------------------------------------------------------------
+# Heuristics on the integer problem: 0.5||r||^2 + l0 |S| + l2 ||b||^2, |b_i| <= M.
+# ---------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def box_ridge_cd(X, r, b, col_sq, support, l2, M, tol, max_sweeps):
+    """Coordinate descent for the box-constrained ridge refit on a fixed ``support``."""
+    n = X.shape[0]
+    for sweep in range(max_sweeps):
+        largest = 0.0
+        for idx in range(support.shape[0]):
+            i = support[idx]
+            a = col_sq[i]
+            old = b[i]
+            dot = 0.0
+            for row in range(n):
+                dot += X[row, i] * r[row]
+            c = dot + a * old
+            new = c / (a + 2.0 * l2)
+            if new > M:
+                new = M
+            elif new < -M:
+                new = -M
+            delta = new - old
+            if delta != 0.0:
+                for row in range(n):
+                    r[row] -= X[row, i] * delta
+                b[i] = new
+                change = (a + 2.0 * l2) * delta * delta
+                if change > largest:
+                    largest = change
+        if largest <= tol:
+            return sweep + 1
+    return max_sweeps
+
+
+@njit(cache=True, nogil=True)
+def best_single_gain(c, d, M):
+    """``max_{|t| <= M} c t - 0.5 d t^2`` and its maximizer (``d = ||X_i||^2 + 2 l2``)."""
+    t = c / d
+    if t > M:
+        t = M
+    elif t < -M:
+        t = -M
+    return c * t - 0.5 * d * t * t, t
+
+
+@njit(cache=True, nogil=True)
+def l0_cd(X, r, b, col_sq, candidates, l0, l2, M, tol, max_sweeps):
+    """L0L2 coordinate descent (hard thresholding with the box) over ``candidates``.
+
+    Each coordinate moves to its exact minimizer of ``0.5||r||^2 + l0 1[b != 0] + l2 b^2``
+    with the others fixed, so the integer objective never increases.
+    """
+    n = X.shape[0]
+    for sweep in range(max_sweeps):
+        largest = 0.0
+        for idx in range(candidates.shape[0]):
+            i = candidates[idx]
+            a = col_sq[i]
+            old = b[i]
+            dot = 0.0
+            for row in range(n):
+                dot += X[row, i] * r[row]
+            c = dot + a * old
+            gain, t = best_single_gain(c, a + 2.0 * l2, M)
+            new = t if gain > l0 else 0.0
+            delta = new - old
+            if delta != 0.0:
+                for row in range(n):
+                    r[row] -= X[row, i] * delta
+                b[i] = new
+                change = (a + 2.0 * l2) * delta * delta + (
+                    l0 if (old == 0.0) != (new == 0.0) else 0.0
+                )
+                if change > largest:
+                    largest = change
+        if largest <= tol:
+            return sweep + 1
+    return max_sweeps
+
+
+@njit(cache=True, nogil=True)
+def best_addition(u, b, col_sq, l2, M, allowed):
+    """Index and gain of the best coordinate to add (``b_j = 0``, ``allowed[j]``) given u = X^T r."""
+    best = -1
+    best_gain = 0.0
+    for j in range(u.shape[0]):
+        if b[j] == 0.0 and allowed[j]:
+            gain, t = best_single_gain(u[j], col_sq[j] + 2.0 * l2, M)
+            if gain > best_gain:
+                best_gain = gain
+                best = j
+    return best, best_gain
+
+
+@njit(cache=True, nogil=True)
+def topk_project(v, k, M):
+    """Keep the ``k`` largest entries of ``|v|`` (clipped to the box), zero the others."""
+    out = np.zeros_like(v)
+    if k <= 0:
+        return out
+    order = np.argsort(-np.abs(v))
+    for idx in range(min(k, v.shape[0])):
+        i = order[idx]
+        out[i] = min(max(v[i], -M), M)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def integer_objective(r, b, l0, l2):
+    """``0.5||r||^2 + l0 ||b||_0 + l2 ||b||^2`` for a residual ``r = y - X b``."""
+    total = 0.5 * np.dot(r, r)
+    for i in range(b.shape[0]):
+        if b[i] != 0.0:
+            total += l0 + l2 * b[i] * b[i]
+    return total

@@ -1,0 +1,356 @@
+"""L0L2 best-subset regression as a Problem for the branch-and-bound engine.
+
+Penalized form: ``min 0.5||y - Xb||^2 + l0 ||b||_0 + l2 ||b||^2`` with ``|b_i| <= M``.
+Cardinality form: no ``l0`` term and ``||b||_0 <= k``. Node relaxations are the perspective
+relaxation solved by active-set coordinate descent; their bounds are Fenchel dual values of
+the current residual, valid however early the descent stopped. The cardinality constraint is
+handled by Lagrangian duality: for any multiplier ``lam >= 0`` the penalized dual bound with
+``l0 = lam`` minus ``lam k`` is a valid bound, and ``lam`` is improved node by node.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..engine.nodes import Node
+from ..kernels import subset as kern
+from .base import Relaxation
+
+FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
+
+
+class BestSubsetProblem:
+    """Best-subset selection on the arrays given (no centering, no intercept).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    l0 : float or None
+        L0 penalty (penalized form); ``None`` with ``k`` set for the cardinality form.
+    l2 : float
+        Ridge penalty, ``>= 0``.
+    M : float
+        Box on every coefficient (finite, positive); see :func:`l0bnb.problems.bigm.safe_big_m`.
+    k : int or None
+        Maximum number of nonzeros (cardinality form).
+    relax_tol : float, default=1e-8
+        Relative duality gap at which a node relaxation stops.
+    """
+
+    def __init__(self, X, y, l0, l2, M, k=None, relax_tol=1e-8):
+        self.X = np.asfortranarray(X, dtype=np.float64)
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.n, self.p = self.X.shape
+        self.cardinality = k is not None
+        self.k = int(k) if k is not None else self.p
+        self.l0 = 0.0 if l0 is None else float(l0)
+        self.l2 = float(l2)
+        self.M = float(M)
+        self.relax_tol = float(relax_tol)
+        self.col_sq = np.einsum("ij,ij->j", self.X, self.X)
+        self.yy = float(self.y @ self.y)
+        self.scale = max(0.5 * self.yy, 1e-300)
+        self._seen_supports: set[bytes] = set()
+        self.n_relax_sweeps = 0
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def describe(self) -> list[str]:
+        form = f"k = {self.k}" if self.cardinality else f"l0 = {self.l0:.6g}"
+        return [
+            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.l2:.6g}, "
+            f"M = {self.M:.6g}",
+        ]
+
+    def _state(self, node: Node) -> np.ndarray:
+        zeros, ones = node.state
+        state = np.full(self.p, FREE, dtype=np.int8)
+        state[zeros] = ZERO
+        state[ones] = ONE
+        return state
+
+    def _residual(self, b: np.ndarray, support: np.ndarray) -> np.ndarray:
+        if support.size == 0:
+            return self.y.copy()
+        return self.y - self.X[:, support] @ b[support]
+
+    def objective(self, solution: np.ndarray) -> float:
+        """Exact objective of a coefficient vector (``inf`` if it breaks a constraint)."""
+        b = np.asarray(solution, dtype=np.float64)
+        support = np.flatnonzero(b)
+        if np.any(np.abs(b) > self.M * (1 + 1e-9)) or (self.cardinality and support.size > self.k):
+            return float("inf")
+        r = self._residual(b, support)
+        lam = 0.0 if self.cardinality else self.l0
+        return float(kern.integer_objective(r, b, lam, self.l2))
+
+    def _lam_bounds(self, u_max: float) -> float:
+        """Multiplier above which every free coordinate's conjugate vanishes."""
+        hi = u_max * self.M
+        if self.l2 > 0:
+            hi = max(hi, u_max * u_max / (4.0 * self.l2))
+        return max(hi, 1e-12)
+
+    def _best_multiplier(self, u, state, rr, ry, lam):
+        """Golden-section search of the Lagrangian dual over the multiplier for a fixed r."""
+        # Only coordinates whose conjugate can be nonzero on the search interval matter.
+        hi = self._lam_bounds(float(np.max(np.abs(u))) * 2.0)
+        lo = 0.0
+        g = 0.6180339887498949
+
+        def value(x):
+            return kern.scaled_dual(u, state, x, self.l2, self.M, rr, ry)[0] - x * self.k
+
+        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+        f1, f2 = value(x1), value(x2)
+        best_x, best_f = lam, value(lam)
+        for _ in range(60):
+            if f1 > best_f:
+                best_x, best_f = x1, f1
+            if f2 > best_f:
+                best_x, best_f = x2, f2
+            if f1 < f2:
+                lo, x1, f1 = x1, x2, f2
+                x2 = lo + g * (hi - lo)
+                f2 = value(x2)
+            else:
+                hi, x2, f2 = x2, x1, f1
+                x1 = hi - g * (hi - lo)
+                f1 = value(x1)
+            if hi - lo <= 1e-9 * max(hi, 1e-12):
+                break
+        return best_x, best_f
+
+    # ---- Problem protocol --------------------------------------------------------------
+
+    def root(self) -> Node:
+        empty = np.empty(0, dtype=np.int64)
+        lam = self.l0
+        if self.cardinality:
+            lam = None  # chosen from the first dual evaluation
+        return Node(bound=-np.inf, depth=0, state=(empty, empty), warm=(empty, empty, empty, lam))
+
+    def initial_incumbent(self, deadline: float):
+        b, r = self.local_search(np.zeros(self.p), self.y.copy(), deadline)
+        return self._as_candidate(b, r)
+
+    def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        state = self._state(node)
+        support, values, active, lam = node.warm
+        b = np.zeros(self.p)
+        b[support] = values
+        b[state == ZERO] = 0.0
+        nz = np.flatnonzero(b)
+        r = self._residual(b, nz)
+        ones = node.state[1]
+        in_active = np.zeros(self.p, dtype=np.bool_)
+        in_active[active] = True
+        in_active[ones] = True
+        in_active[state == ZERO] = False
+        if lam is None:
+            lam = self._initial_multiplier(r, state)
+        tol = self.relax_tol * self.scale
+        bound = -np.inf
+        primal = np.inf
+        for _ in range(200):
+            active_idx = np.flatnonzero(in_active)
+            self.n_relax_sweeps += kern.relaxation_cd(
+                self.X, r, b, self.col_sq, active_idx, state, lam, self.l2, self.M, tol, 1000
+            )
+            u = self.X.T @ r
+            rr, ry = float(r @ r), float(r @ self.y)
+            if self.cardinality:
+                new_lam, dual = self._best_multiplier(u, state, rr, ry, lam)
+            else:
+                new_lam = lam
+                dual = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)[0]
+            bound = max(bound, dual)
+            if bound >= cutoff:
+                break
+            violators = kern.kkt_violators(u, b, state, lam, self.l2, self.M, in_active)
+            if violators.size:
+                # Add the strongest violators first: a small active set keeps sweeps cheap.
+                limit = max(10, 2 * int(in_active.sum()))
+                if violators.size > limit:
+                    order = np.argsort(-np.abs(u[violators]), kind="stable")[:limit]
+                    violators = violators[order]
+                in_active[violators] = True
+            primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
+            if self.cardinality:
+                primal -= lam * self.k
+            lam_moved = abs(new_lam - lam) > 1e-6 * max(lam, 1e-12)
+            lam = new_lam
+            if (
+                not violators.size
+                and not lam_moved
+                and primal - bound <= self.relax_tol * max(abs(primal), self.scale * 1e-3)
+            ):
+                break
+            if not violators.size and not lam_moved:
+                tol *= 0.01
+            if time.perf_counter() >= deadline:
+                break
+        return self._finish(node, state, b, r, in_active, lam, bound, primal)
+
+    def _initial_multiplier(self, r, state):
+        u = self.X.T @ r
+        lam, _ = self._best_multiplier(u, state, float(r @ r), float(r @ self.y), 0.0)
+        return lam
+
+    def _fractionality(self, b, state, lam):
+        perspective, thr, rho = kern.penalty_regime(lam, self.l2, self.M)
+        scale = rho if perspective else self.M
+        if scale <= 0:
+            z = (b != 0).astype(np.float64)
+        else:
+            z = np.minimum(np.abs(b) / scale, 1.0)
+        frac = np.minimum(z, 1.0 - z)
+        frac[state != FREE] = 0.0
+        return frac, z
+
+    def _finish(self, node, state, b, r, in_active, lam, bound, primal) -> Relaxation:
+        frac, z = self._fractionality(b, state, lam)
+        support = np.flatnonzero(b)
+        candidate = None
+        if not self.cardinality or support.size <= self.k:
+            candidate = self._as_candidate(b.copy(), r)
+        integral = bool(frac.max(initial=0.0) <= 1e-9)
+        if self.cardinality and support.size > self.k:
+            integral = False
+            if not np.any(state == FREE):
+                integral = True  # cannot happen: fixed ones never exceed k (branch guards)
+        return Relaxation(
+            bound=float(bound),
+            value=float(primal),
+            solution=b,
+            integral=integral,
+            candidate=candidate,
+            info={"lam": lam, "active": np.flatnonzero(in_active), "z": z, "frac": frac},
+        )
+
+    def _as_candidate(self, b, r):
+        if self.cardinality and np.count_nonzero(b) > self.k:
+            return None
+        lam = 0.0 if self.cardinality else self.l0
+        return float(kern.integer_objective(r, b, lam, self.l2)), b
+
+    def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
+        b_rel = relaxation.solution
+        support = np.flatnonzero(b_rel)
+        if self.cardinality and support.size > self.k:
+            order = np.argsort(-np.abs(b_rel[support]), kind="stable")[: self.k]
+            support = np.sort(support[order])
+        key = support.tobytes()
+        if key in self._seen_supports and node.depth > 0:
+            return None
+        self._seen_supports.add(key)
+        b = np.zeros(self.p)
+        b[support] = b_rel[support]
+        r = self._residual(b, support)
+        kern.box_ridge_cd(
+            self.X, r, b, self.col_sq, support, self.l2, self.M, 1e-12 * self.scale, 500
+        )
+        if not self.cardinality:
+            kern.l0_cd(
+                self.X,
+                r,
+                b,
+                self.col_sq,
+                support,
+                self.l0,
+                self.l2,
+                self.M,
+                1e-12 * self.scale,
+                500,
+            )
+        if node.depth == 0:
+            b, r = self.local_search(b, r, deadline)
+        return self._as_candidate(b, r)
+
+    def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
+        frac = relaxation.info["frac"]
+        z = relaxation.info["z"]
+        i = int(np.argmax(frac))
+        zeros, ones = node.state
+        b = relaxation.solution
+        support = np.flatnonzero(b)
+        active = relaxation.info["active"]
+        lam = relaxation.info["lam"]
+        zero_child = Node(
+            bound=relaxation.bound,
+            depth=node.depth + 1,
+            state=(np.append(zeros, i), ones),
+            warm=(support, b[support], active, lam),
+        )
+        one_child = Node(
+            bound=relaxation.bound,
+            depth=node.depth + 1,
+            state=(zeros, np.append(ones, i)),
+            warm=(support, b[support], active, lam),
+        )
+        if self.cardinality and ones.size + 1 >= self.k:
+            # With k ones fixed every other coordinate is forced to zero.
+            free = np.ones(self.p, dtype=np.bool_)
+            free[zeros] = False
+            free[ones] = False
+            free[i] = False
+            one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
+        return [one_child, zero_child] if z[i] >= 0.5 else [zero_child, one_child]
+
+    # ---- local search ------------------------------------------------------------------
+
+    def local_search(self, b, r, deadline, max_rounds=50):
+        """Forward selection, L0 coordinate descent and 1-swaps (CD-PSI) from ``b``.
+
+        Returns a point where no single addition, removal or swap lowers the objective.
+        """
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        tol = 1e-12 * self.scale
+        allowed = np.ones(self.p, dtype=np.bool_)
+        for _ in range(max_rounds):
+            self._forward(b, r, allowed)
+            support = np.flatnonzero(b)
+            if not self.cardinality:
+                kern.l0_cd(X, r, b, col_sq, support, self.l0, l2, M, tol, 1000)
+                support = np.flatnonzero(b)
+            kern.box_ridge_cd(X, r, b, col_sq, support, l2, M, tol, 1000)
+            if time.perf_counter() >= deadline or not self._swap_once(b, r, allowed):
+                break
+        return b, r
+
+    def _forward(self, b, r, allowed):
+        """Add the best single coordinate while it pays for itself (or until k nonzeros)."""
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        threshold = 0.0 if self.cardinality else self.l0
+        while np.count_nonzero(b) < self.k:
+            u = X.T @ r
+            j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
+            if j < 0 or gain <= threshold + 1e-12 * self.scale:
+                return
+            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+            b[j] = t
+            r -= X[:, j] * t
+            support = np.flatnonzero(b)
+            kern.box_ridge_cd(X, r, b, col_sq, support, l2, M, 1e-12 * self.scale, 1000)
+
+    def _swap_once(self, b, r, allowed) -> bool:
+        """Apply the first improving swap (remove i, add the best j); True if one was made."""
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        for i in np.flatnonzero(b):
+            bi = b[i]
+            r_i = r + X[:, i] * bi
+            loss = 0.5 * (r_i @ r_i - r @ r) - l2 * bi * bi
+            u = X.T @ r_i
+            b[i] = 0.0
+            j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
+            b[i] = bi
+            if j >= 0 and j != i and gain > loss + 1e-10 * self.scale:
+                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+                b[i] = 0.0
+                b[j] = t
+                r[:] = r_i - X[:, j] * t
+                return True
+        return False
