@@ -93,7 +93,7 @@ class _Search:
         if candidate is None:
             return False
         value, solution = candidate
-        if value < self.incumbent:
+        if self.solution is None or value < self.incumbent - 1e-12 * abs(self.incumbent):
             self.incumbent, self.solution = float(value), solution
             return True
         return False
@@ -120,10 +120,10 @@ class _Search:
 
     def run(self) -> str:
         problem, limits = self.problem, self.limits
+        self.queue.push(problem.root())
         self.offer(problem.initial_incumbent(self.deadline))
         if self.solution is not None:
             self.report("H")
-        self.queue.push(problem.root())
         while len(self.queue):
             if self.gap_closed():
                 return OPTIMAL
@@ -140,6 +140,7 @@ class _Search:
             relaxation = problem.relax(node, cutoff, self.deadline)
             self.n_nodes += 1
             bound = max(node.bound, relaxation.bound)
+            self.close(relaxation.removed_bound)
             improved = self.offer(relaxation.candidate)
             if relaxation.integral or bound >= cutoff:
                 self.close(bound)

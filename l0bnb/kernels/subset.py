@@ -8,7 +8,7 @@ each other live in this one module, as Numba's cache does not track cross-module
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 FREE = -1
 ZERO = 0
@@ -119,6 +119,45 @@ def relaxation_cd(X, r, b, col_sq, active, state, l0, l2, M, tol, max_sweeps):
         if largest <= tol:
             return sweep + 1
     return max_sweeps
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def correlations(X, r, state):
+    """``u_i = X_i^T r`` for every coordinate not fixed to zero (0 for those).
+
+    Column-wise dot products on a Fortran-ordered ``X``; each entry is computed by one
+    thread in a fixed order, so the result does not depend on the thread count.
+    """
+    n, p = X.shape
+    u = np.zeros(p)
+    for i in prange(p):
+        if state[i] != ZERO:
+            acc = 0.0
+            for row in range(n):
+                acc += X[row, i] * r[row]
+            u[i] = acc
+    return u
+
+
+@njit(cache=True, nogil=True)
+def reduced_costs(u, state, l0, l2, M, alpha):
+    """Bound increases of the two children of every free coordinate at the dual point.
+
+    For the dual point ``alpha r`` with correlations ``u``, fixing a free coordinate to
+    zero replaces its conjugate psi* by 0 and fixing it to one replaces it by phi*, so the
+    parent's dual value plus ``psi*(alpha u_i)`` (resp. ``psi* - phi*``) is a valid bound of
+    that child. Returns ``(to_zero, to_one)`` (0 for coordinates that are not free).
+    """
+    p = u.shape[0]
+    to_zero = np.zeros(p)
+    to_one = np.zeros(p)
+    for i in range(p):
+        if state[i] == FREE:
+            v = alpha * u[i]
+            psi = penalty_conjugate(v, FREE, l0, l2, M)
+            to_zero[i] = psi
+            to_one[i] = psi - penalty_conjugate(v, ONE, l0, l2, M)
+    return to_zero, to_one
 
 
 @njit(cache=True, nogil=True)

@@ -26,6 +26,10 @@ class Relaxation:
         node needs no branching (its ``bound`` still counts towards the global bound).
     candidate : tuple of (float, Any) or None
         An integer-feasible ``(objective, solution)`` found while relaxing, if any.
+    removed_bound : float
+        When the relaxation also fixed variables for the whole subtree (reduced-cost
+        fixing), the smallest bound of the parts it removed (``inf`` if none). The engine
+        counts it towards the global bound like a pruned node.
     info : dict
         Problem-specific details (iterations, active-set size...).
     """
@@ -35,6 +39,7 @@ class Relaxation:
     solution: Any
     integral: bool = False
     candidate: tuple[float, Any] | None = None
+    removed_bound: float = float("inf")
     info: dict = field(default_factory=dict)
 
 

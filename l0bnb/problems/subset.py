@@ -19,6 +19,7 @@ from ..kernels import subset as kern
 from .base import Relaxation
 
 FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
+_EMPTY = np.empty(0, dtype=np.int64)
 
 
 class BestSubsetProblem:
@@ -55,6 +56,7 @@ class BestSubsetProblem:
         self.scale = max(0.5 * self.yy, 1e-300)
         self._seen_supports: set[bytes] = set()
         self.n_relax_sweeps = 0
+        self._all_free = np.full(self.p, FREE, dtype=np.int8)
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -143,31 +145,29 @@ class BestSubsetProblem:
         b = np.zeros(self.p)
         b[support] = values
         b[state == ZERO] = 0.0
-        nz = np.flatnonzero(b)
-        r = self._residual(b, nz)
-        ones = node.state[1]
+        r = self._residual(b, np.flatnonzero(b))
         in_active = np.zeros(self.p, dtype=np.bool_)
         in_active[active] = True
-        in_active[ones] = True
+        in_active[node.state[1]] = True
         in_active[state == ZERO] = False
         if lam is None:
             lam = self._initial_multiplier(r, state)
         tol = self.relax_tol * self.scale
-        bound = -np.inf
-        primal = np.inf
+        bound, primal, dual_point = -np.inf, np.inf, None
         for _ in range(200):
-            active_idx = np.flatnonzero(in_active)
             self.n_relax_sweeps += kern.relaxation_cd(
-                self.X, r, b, self.col_sq, active_idx, state, lam, self.l2, self.M, tol, 1000
+                self.X, r, b, self.col_sq, np.flatnonzero(in_active), state, lam, self.l2,
+                self.M, tol, 1000,
             )
-            u = self.X.T @ r
+            u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
+            new_lam = lam
             if self.cardinality:
-                new_lam, dual = self._best_multiplier(u, state, rr, ry, lam)
-            else:
-                new_lam = lam
-                dual = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)[0]
-            bound = max(bound, dual)
+                new_lam, _ = self._best_multiplier(u, state, rr, ry, lam)
+            dual, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
+            dual -= new_lam * self.k if self.cardinality else 0.0
+            if dual > bound:
+                bound, dual_point = dual, (u, alpha, new_lam)
             if bound >= cutoff:
                 break
             violators = kern.kkt_violators(u, b, state, lam, self.l2, self.M, in_active)
@@ -179,24 +179,35 @@ class BestSubsetProblem:
                     violators = violators[order]
                 in_active[violators] = True
             primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
-            if self.cardinality:
-                primal -= lam * self.k
-            lam_moved = abs(new_lam - lam) > 1e-6 * max(lam, 1e-12)
+            primal -= lam * self.k if self.cardinality else 0.0
+            settled = not violators.size and abs(new_lam - lam) <= 1e-6 * max(lam, 1e-12)
             lam = new_lam
-            if (
-                not violators.size
-                and not lam_moved
-                and primal - bound <= self.relax_tol * max(abs(primal), self.scale * 1e-3)
-            ):
-                break
-            if not violators.size and not lam_moved:
+            if settled:
+                if primal - bound <= self.relax_tol * max(abs(primal), self.scale * 1e-3):
+                    break
                 tol *= 0.01
             if time.perf_counter() >= deadline:
                 break
-        return self._finish(node, state, b, r, in_active, lam, bound, primal)
+        relaxation = self._finish(state, b, r, in_active, lam, bound, primal)
+        if dual_point is not None and bound < cutoff:
+            self._fix_by_reduced_costs(relaxation, state, bound, cutoff, dual_point)
+        return relaxation
+
+    def _fix_by_reduced_costs(self, relaxation, state, bound, cutoff, dual_point):
+        """Fix free coordinates whose opposite child is pruned by the parent's dual point."""
+        u, alpha, lam = dual_point
+        to_zero, to_one = kern.reduced_costs(u, state, lam, self.l2, self.M, alpha)
+        free = state == FREE
+        force_zero = free & (bound + to_one >= cutoff)
+        force_one = free & ~force_zero & (bound + to_zero >= cutoff)
+        removed = np.concatenate([bound + to_one[force_zero], bound + to_zero[force_one]])
+        relaxation.info["force_zero"] = np.flatnonzero(force_zero)
+        relaxation.info["force_one"] = np.flatnonzero(force_one)
+        relaxation.info["child_gain"] = (to_zero, to_one)
+        relaxation.removed_bound = float(removed.min()) if removed.size else np.inf
 
     def _initial_multiplier(self, r, state):
-        u = self.X.T @ r
+        u = kern.correlations(self.X, r, state)
         lam, _ = self._best_multiplier(u, state, float(r @ r), float(r @ self.y), 0.0)
         return lam
 
@@ -211,7 +222,7 @@ class BestSubsetProblem:
         frac[state != FREE] = 0.0
         return frac, z
 
-    def _finish(self, node, state, b, r, in_active, lam, bound, primal) -> Relaxation:
+    def _finish(self, state, b, r, in_active, lam, bound, primal) -> Relaxation:
         frac, z = self._fractionality(b, state, lam)
         support = np.flatnonzero(b)
         candidate = None
@@ -271,34 +282,47 @@ class BestSubsetProblem:
         return self._as_candidate(b, r)
 
     def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
-        frac = relaxation.info["frac"]
-        z = relaxation.info["z"]
+        info = relaxation.info
+        frac = info["frac"].copy()
+        zeros = np.concatenate([node.state[0], info.get("force_zero", _EMPTY)])
+        ones = np.concatenate([node.state[1], info.get("force_one", _EMPTY)])
+        frac[zeros] = 0.0
+        frac[ones] = 0.0
         i = int(np.argmax(frac))
-        zeros, ones = node.state
-        b = relaxation.solution
+        if frac[i] <= 0.0:
+            # Every fractional coordinate was fixed: branch on the first still free one.
+            free = np.ones(self.p, dtype=np.bool_)
+            free[zeros] = False
+            free[ones] = False
+            i = int(np.argmax(free))
+        b = relaxation.solution.copy()
+        b[zeros] = 0.0
         support = np.flatnonzero(b)
-        active = relaxation.info["active"]
-        lam = relaxation.info["lam"]
+        warm = (support, b[support], info["active"], info["lam"])
+        gain_zero, gain_one = info.get("child_gain", (np.zeros(self.p), np.zeros(self.p)))
         zero_child = Node(
-            bound=relaxation.bound,
+            bound=relaxation.bound + gain_zero[i],
             depth=node.depth + 1,
             state=(np.append(zeros, i), ones),
-            warm=(support, b[support], active, lam),
+            warm=warm,
         )
         one_child = Node(
-            bound=relaxation.bound,
+            bound=relaxation.bound + gain_one[i],
             depth=node.depth + 1,
             state=(zeros, np.append(ones, i)),
-            warm=(support, b[support], active, lam),
+            warm=warm,
         )
-        if self.cardinality and ones.size + 1 >= self.k:
+        children = [one_child, zero_child] if info["z"][i] >= 0.5 else [zero_child, one_child]
+        if self.cardinality and ones.size + 1 > self.k:
+            children.remove(one_child)
+        elif self.cardinality and ones.size + 1 == self.k:
             # With k ones fixed every other coordinate is forced to zero.
             free = np.ones(self.p, dtype=np.bool_)
             free[zeros] = False
             free[ones] = False
             free[i] = False
             one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
-        return [one_child, zero_child] if z[i] >= 0.5 else [zero_child, one_child]
+        return children
 
     # ---- local search ------------------------------------------------------------------
 
@@ -326,7 +350,7 @@ class BestSubsetProblem:
         X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
         threshold = 0.0 if self.cardinality else self.l0
         while np.count_nonzero(b) < self.k:
-            u = X.T @ r
+            u = kern.correlations(X, r, self._all_free)
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             if j < 0 or gain <= threshold + 1e-12 * self.scale:
                 return
@@ -343,7 +367,7 @@ class BestSubsetProblem:
             bi = b[i]
             r_i = r + X[:, i] * bi
             loss = 0.5 * (r_i @ r_i - r @ r) - l2 * bi * bi
-            u = X.T @ r_i
+            u = kern.correlations(X, r_i, self._all_free)
             b[i] = 0.0
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             b[i] = bi

@@ -1,4 +1,4 @@
-"""Exact reference solvers (brute force, MIP) that certify the engine's answers on small problems."""
+"""Exact reference solvers (brute force, MIP) that certify the engine on small problems."""
 
 from .brute_force import box_ridge, brute_force_best_subset
 from .subset import solve_best_subset_reference

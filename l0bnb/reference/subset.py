@@ -288,34 +288,75 @@ def _status(gap: float, gap_tol: float, out_of_time: bool) -> str:
 # --------------------------------------------------------------------------- HiGHS + OA
 
 
-def _add_cuts(model, problem: _Problem, coef: np.ndarray) -> None:
-    """Tangent cuts at ``coef``: ``u_j >= 2 a w_j - a^2`` and ``s_i >= 2 r b_i - r^2 z_i``.
+def _add_cuts(model, problem: _Problem, coef: np.ndarray, z: np.ndarray | None = None) -> None:
+    """Tangent cuts at ``(coef, z)``: ``u_j >= 2 a w_j - a^2``, ``s_i >= 2 r b_i - r^2 z_i``.
 
+    ``a = (W coef)_j`` and ``r = coef_i / z_i`` (``z`` defaults to the support indicator).
     Tangents under-estimate the convex functions, so the MILP stays a relaxation.
     """
     w = problem.W @ coef
     for j, a in enumerate(w):
         if a != 0.0:  # the tangent at 0 is u_j >= 0, already a bound
-            model.cuts.add(model.u[j] >= 2.0 * float(a) * model.w[j] - float(a) ** 2)
+            a = float(a)
+            model.cuts.add(model.u[j] >= 2.0 * a * model.w[j] - a * a)
     if problem.l2 > 0:
-        for i, r in enumerate(coef):
-            if abs(r) > _CUT_TOL * problem.M:
-                r = float(r)
-                model.cuts.add(model.s[i] >= 2.0 * r * model.b[i] - r**2 * model.z[i])
+        z = (coef != 0.0).astype(float) if z is None else np.asarray(z, dtype=float)
+        for i in np.flatnonzero(np.abs(coef) > _CUT_TOL * problem.M):
+            # |b_i| <= M z_i keeps the perspective point r inside [-M, M].
+            r = float(np.clip(coef[i] / max(z[i], 1e-12), -problem.M, problem.M))
+            model.cuts.add(model.s[i] >= 2.0 * r * model.b[i] - r * r * model.z[i])
 
 
-def _initial_cuts(model, problem: _Problem, points: list[np.ndarray]) -> None:
-    """Seed the outer approximation at the given points and at the box corners ``+-M/2``."""
-    for coef in points:
-        _add_cuts(model, problem, coef)
-    # Per-coordinate cuts at +-M/2 bound every u_j and s_i from below away from the seeds.
-    for sign in (1.0, -1.0):
-        for i in range(problem.p):
-            e = np.zeros(problem.p)
-            e[i] = sign * 0.5 * problem.M
-            if problem.l2 > 0:
-                model.cuts.add(model.s[i] >= 2.0 * e[i] * model.b[i] - e[i] ** 2 * model.z[i])
-    return None
+def _relaxation_gap(problem: _Problem, coef: np.ndarray, z: np.ndarray, lp_value: float) -> float:
+    """How far the cut model under-estimates the convex relaxation at an LP point."""
+    w = problem.W @ coef
+    true = problem.const + 0.5 * float(w @ w) - float(problem.Xty @ coef)
+    if problem.l0 is not None:
+        true += problem.l0 * float(z.sum())
+    if problem.l2 > 0:
+        nz = z > 1e-12
+        true += problem.l2 * float(np.sum(coef[nz] ** 2 / z[nz]))
+    return (true - lp_value) / max(abs(true), 1e-10)
+
+
+def _root_cut_loop(
+    model,
+    opt,
+    problem: _Problem,
+    progress: _Progress,
+    time_limit: float,
+    max_lp_rounds: int = 200,
+    tol: float = 1e-7,
+) -> int:
+    """Kelley's cutting planes on the continuous relaxation (z in [0, 1]).
+
+    LPs are cheap, and their cuts sit where the relaxation optimum lives, so the MILPs of
+    the OA loop start from the perspective-relaxation bound instead of a crude one.
+    """
+    import pyomo.environ as pe
+    from pyomo.contrib.appsi.base import TerminationCondition
+
+    for i in range(problem.p):
+        model.z[i].domain = pe.UnitInterval
+    opt.config.warmstart = False
+    rounds = 0
+    while rounds < max_lp_rounds and progress.elapsed < time_limit:
+        rounds += 1
+        opt.config.time_limit = max(time_limit - progress.elapsed, 1e-3)
+        results = opt.solve(model)
+        if results.best_feasible_objective is None:
+            break
+        if results.termination_condition == TerminationCondition.optimal:
+            # An LP optimum of the cut model bounds the MILP from below, hence the problem.
+            progress.raise_lower(results.best_feasible_objective)
+        coef, z = _model_point(opt, model, problem)
+        if _relaxation_gap(problem, coef, z, results.best_feasible_objective) <= tol:
+            break
+        _add_cuts(model, problem, coef, z)
+    for i in range(problem.p):
+        model.z[i].domain = pe.Binary
+    opt.config.warmstart = True
+    return rounds
 
 
 def _solve_highs_oa(
@@ -325,17 +366,18 @@ def _solve_highs_oa(
     from pyomo.contrib.appsi.solvers import Highs
 
     progress = _Progress(start=time.perf_counter())
-    incumbent, ridge = _heuristic_start(problem)
+    incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
 
     model = _build_lifted_model(problem, quadratic=False)
-    _initial_cuts(model, problem, [incumbent, ridge])
+    _add_cuts(model, problem, incumbent)
     # The persistent interface keeps the HiGHS model and only sends the new cuts each round.
     opt = Highs()
     opt.config.load_solution = False
-    opt.config.warmstart = True
     opt.config.mip_gap = gap_tol / 10.0
-    opt.highs_options = {"output_flag": False}
+    # The absolute gap is tiny so that the relative gap_tol decides, whatever the scale.
+    opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-10}
+    lp_rounds = _root_cut_loop(model, opt, problem, progress, time_limit)
     per_round = []
     rounds = 0
     while rounds < max_rounds and progress.gap > gap_tol:
@@ -349,12 +391,13 @@ def _solve_highs_oa(
         # best_objective_bound is HiGHS's mip_dual_bound (the LP value only when no B&B
         # was needed): a valid bound, because every cut under-estimates the true objective.
         progress.raise_lower(results.best_objective_bound)
-        point = _milp_point(opt, model, problem, results)
-        if point is not None:
-            coef, _ = problem.refit(np.flatnonzero(point[1] > 0.5))
-            progress.offer(coef, problem.objective(coef))
-            _add_cuts(model, problem, point[0])
-            _add_cuts(model, problem, coef)
+        found = results.best_feasible_objective is not None
+        if found:
+            coef, z = _model_point(opt, model, problem)
+            refit, _ = problem.refit(np.flatnonzero(z > 0.5))
+            progress.offer(refit, problem.objective(refit))
+            _add_cuts(model, problem, coef, np.round(z))
+            _add_cuts(model, problem, refit)
         per_round.append(
             {
                 "round": rounds,
@@ -363,28 +406,19 @@ def _solve_highs_oa(
             }
         )
         progress.record(rounds, verbose)
-        if point is None:
+        if not found:
             break  # time limit before HiGHS found a point: no new cuts to add
     out_of_time = progress.elapsed >= time_limit
-    return _result(
-        problem,
-        progress,
-        rounds,
-        "reference-highs-oa",
-        gap_tol,
-        out_of_time,
-        {"rounds": rounds, "per_round": per_round},
-    )
+    info = {"rounds": rounds, "lp_rounds": lp_rounds, "per_round": per_round}
+    return _result(problem, progress, rounds, "reference-highs-oa", gap_tol, out_of_time, info)
 
 
-def _milp_point(opt, model, problem: _Problem, results):
-    """The MILP solution ``(b, z)`` if HiGHS found one, else ``None``."""
-    if results.best_feasible_objective is None:
-        return None
+def _model_point(opt, model, problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Load the solver's solution and return its ``(b, z)``."""
     opt.load_vars()
     b = np.array([model.b[i].value or 0.0 for i in range(problem.p)])
     z = np.array([model.z[i].value or 0.0 for i in range(problem.p)])
-    return b, z
+    return b, np.clip(z, 0.0, 1.0)
 
 
 def _result(
