@@ -17,6 +17,7 @@ import numpy as np
 from ..engine.nodes import Node
 from ..kernels import subset as kern
 from .base import Relaxation
+from .gram import GramCache
 
 FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -57,6 +58,7 @@ class BestSubsetProblem:
         self._seen_supports: set[bytes] = set()
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
+        self.gram = GramCache(self.X)
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -75,9 +77,7 @@ class BestSubsetProblem:
         return state
 
     def _residual(self, b: np.ndarray, support: np.ndarray) -> np.ndarray:
-        if support.size == 0:
-            return self.y.copy()
-        return self.y - self.X[:, support] @ b[support]
+        return kern.residual(self.X, self.y, support, b[support])
 
     def objective(self, solution: np.ndarray) -> float:
         """Exact objective of a coefficient vector (``inf`` if it breaks a constraint)."""
@@ -155,10 +155,7 @@ class BestSubsetProblem:
         tol = self.relax_tol * self.scale
         bound, primal, dual_point = -np.inf, np.inf, None
         for _ in range(200):
-            self.n_relax_sweeps += kern.relaxation_cd(
-                self.X, r, b, self.col_sq, np.flatnonzero(in_active), state, lam, self.l2,
-                self.M, tol, 1000,
-            )
+            r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
             u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
             new_lam = lam
@@ -185,13 +182,31 @@ class BestSubsetProblem:
             if settled:
                 if primal - bound <= self.relax_tol * max(abs(primal), self.scale * 1e-3):
                     break
-                tol *= 0.01
+                tol *= 0.1
             if time.perf_counter() >= deadline:
                 break
         relaxation = self._finish(state, b, r, in_active, lam, bound, primal)
         if dual_point is not None and bound < cutoff:
             self._fix_by_reduced_costs(relaxation, state, bound, cutoff, dual_point)
         return relaxation
+
+    def _descend(self, b, r, active, state, lam, tol):
+        """Coordinate descent on the active set (Gram form when the cache has room)."""
+        gram = self.gram.block(active)
+        if gram is None:
+            self.n_relax_sweeps += kern.relaxation_cd(
+                self.X, r, b, self.col_sq, active, state, lam, self.l2, self.M, tol, 1000
+            )
+            return r
+        b_active = b[active]
+        grad = kern.correlations_of(self.X, r, active)
+        self.n_relax_sweeps += kern.relaxation_cd_gram(
+            gram, grad, b_active, self.col_sq[active], state[active], lam, self.l2, self.M,
+            tol, 1000,
+        )
+        b[active] = b_active
+        support = np.flatnonzero(b)
+        return kern.residual(self.X, self.y, support, b[support])
 
     def _fix_by_reduced_costs(self, relaxation, state, bound, cutoff, dual_point):
         """Fix free coordinates whose opposite child is pruned by the parent's dual point."""
@@ -324,6 +339,23 @@ class BestSubsetProblem:
             one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
         return children
 
+    def refit(self, support: np.ndarray, start: np.ndarray | None = None):
+        """Box-constrained ridge fit on ``support``: returns ``(b, r)``.
+
+        A Cholesky solve when the unconstrained ridge solution lies in the box (the usual
+        case), coordinate descent from it otherwise.
+        """
+        b = np.zeros(self.p)
+        if support.size == 0:
+            return b, self.y.copy()
+        Xs = self.X[:, support]
+        gram = Xs.T @ Xs
+        gram[np.diag_indices_from(gram)] += 2.0 * self.l2
+        coef = kern.box_qp(gram, Xs.T @ self.y, self.M, 1e-15 * self.scale, 50)
+        b[support] = coef
+        r = self.y - Xs @ coef
+        return b, r
+
     # ---- local search ------------------------------------------------------------------
 
     def local_search(self, b, r, deadline, max_rounds=50):
@@ -340,7 +372,7 @@ class BestSubsetProblem:
             if not self.cardinality:
                 kern.l0_cd(X, r, b, col_sq, support, self.l0, l2, M, tol, 1000)
                 support = np.flatnonzero(b)
-            kern.box_ridge_cd(X, r, b, col_sq, support, l2, M, tol, 1000)
+            b[:], r[:] = self.refit(support, b)
             if time.perf_counter() >= deadline or not self._swap_once(b, r, allowed):
                 break
         return b, r
@@ -356,9 +388,7 @@ class BestSubsetProblem:
                 return
             t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
             b[j] = t
-            r -= X[:, j] * t
-            support = np.flatnonzero(b)
-            kern.box_ridge_cd(X, r, b, col_sq, support, l2, M, 1e-12 * self.scale, 1000)
+            b[:], r[:] = self.refit(np.flatnonzero(b), b)
 
     def _swap_once(self, b, r, allowed) -> bool:
         """Apply the first improving swap (remove i, add the best j); True if one was made."""
