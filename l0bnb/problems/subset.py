@@ -201,8 +201,16 @@ class BestSubsetProblem:
         b_active = b[active]
         grad = kern.correlations_of(self.X, r, active)
         self.n_relax_sweeps += kern.relaxation_cd_gram(
-            gram, grad, b_active, self.col_sq[active], state[active], lam, self.l2, self.M,
-            tol, 1000,
+            gram,
+            grad,
+            b_active,
+            self.col_sq[active],
+            state[active],
+            lam,
+            self.l2,
+            self.M,
+            tol,
+            1000,
         )
         b[active] = b_active
         support = np.flatnonzero(b)
@@ -274,12 +282,11 @@ class BestSubsetProblem:
             return None
         self._seen_supports.add(key)
         b = np.zeros(self.p)
-        b[support] = b_rel[support]
+        b[support] = np.clip(b_rel[support], -self.M, self.M)
         r = self._residual(b, support)
-        kern.box_ridge_cd(
-            self.X, r, b, self.col_sq, support, self.l2, self.M, 1e-12 * self.scale, 500
-        )
         if not self.cardinality:
+            # Hard thresholding drops the relaxation's many small coefficients first, so
+            # the exact refit runs on a small support.
             kern.l0_cd(
                 self.X,
                 r,
@@ -289,9 +296,10 @@ class BestSubsetProblem:
                 self.l0,
                 self.l2,
                 self.M,
-                1e-12 * self.scale,
-                500,
+                1e-10 * self.scale,
+                200,
             )
+        b, r = self.refit(np.flatnonzero(b), b)
         if node.depth == 0:
             b, r = self.local_search(b, r, deadline)
         return self._as_candidate(b, r)
