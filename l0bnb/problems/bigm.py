@@ -11,14 +11,18 @@ def safe_big_m(
     l0: float | None,
     l2: float,
     upper_bound: float,
-    max_eigen_features: int = 5000,
+    max_eigen_features: int = 2000,
 ) -> float:
     """A box ``|b_i| <= M`` that provably keeps every optimal solution of the unboxed problem.
 
-    With ``l2 > 0``: an optimal ``b`` pays ``l0 + l2 b_i^2`` for each nonzero, so
-    ``l2 b_i^2 <= UB - l0`` for any upper bound ``UB`` (the objective of any solution).
-    With ``l2 = 0`` and full column rank: ``0.5||X(b - b_ols)||^2 = 0.5||y - Xb||^2 - RSS/2
-    <= UB - RSS/2``, so ``|b_i| <= |b_ols,i| + sqrt(2 (UB - RSS/2) / lambda_min(X^T X))``.
+    Let ``UB`` be the objective of any solution and ``paid = l0`` (penalized form) or 0
+    (cardinality form): a nonzero optimal coefficient pays at least ``paid``. Two proofs,
+    the smaller result is returned:
+
+    * ``l2 > 0``: ``l2 b_i^2 <= l2 ||b||^2 <= UB - paid``.
+    * ``H = X^T X + 2 l2 I`` positive definite (``p`` not too large): the smooth part equals
+      ``F_r + 0.5 (b - b_r)^T H (b - b_r)`` with ``b_r`` its minimizer, so
+      ``|b_i| <= |b_r,i| + sqrt(2 (UB - paid - F_r) / lambda_min(H))``.
 
     Parameters
     ----------
@@ -30,8 +34,8 @@ def safe_big_m(
         Ridge penalty.
     upper_bound : float
         Objective of any feasible solution of the unboxed problem.
-    max_eigen_features : int, default=5000
-        Largest ``p`` for which the eigenvalue bound (``l2 = 0``) is attempted.
+    max_eigen_features : int, default=2000
+        Largest ``p`` for which the eigenvalue bound is computed.
 
     Returns
     -------
@@ -41,27 +45,28 @@ def safe_big_m(
     Raises
     ------
     ValueError
-        When no bound can be proved (``l2 = 0`` and ``X`` is rank deficient or too wide).
+        When no bound can be proved (``l2 = 0`` and ``X`` rank deficient or too wide).
     """
+    paid = 0.0 if l0 is None else float(l0)
+    slack = max(upper_bound - paid, 0.0)
+    candidates = []
     if l2 > 0:
-        paid = 0.0 if l0 is None else float(l0)
-        return float(np.sqrt(max(upper_bound - paid, 0.0) / l2) * (1 + 1e-9) + 1e-12)
+        candidates.append(np.sqrt(slack / l2))
     n, p = X.shape
-    if p > n or p > max_eigen_features:
+    if p <= max_eigen_features:
+        hessian = X.T @ X
+        hessian[np.diag_indices_from(hessian)] += 2.0 * l2
+        lam_min = float(np.linalg.eigvalsh(hessian)[0])
+        if lam_min > 1e-10 * max(float(np.trace(hessian)) / p, 1e-300):
+            b_r = np.linalg.solve(hessian, X.T @ y)
+            resid = y - X @ b_r
+            f_r = 0.5 * float(resid @ resid) + l2 * float(b_r @ b_r)
+            radius = np.sqrt(2.0 * max(upper_bound - paid - f_r, 0.0) / lam_min)
+            candidates.append(float(np.max(np.abs(b_r))) + radius)
+    if not candidates:
         raise ValueError(
-            "With l2 = 0 no big-M can be certified for this X "
-            f"(p = {p} > n = {n} or p too large for an eigenvalue bound): "
+            "With l2 = 0 no big-M can be certified for this X (rank deficient, or "
+            f"p = {p} > {max_eigen_features} for an eigenvalue bound): "
             "pass an explicit M, or use l2 > 0."
         )
-    gram = X.T @ X
-    lam_min = float(np.linalg.eigvalsh(gram)[0])
-    if lam_min <= 1e-10 * max(float(np.trace(gram)) / p, 1e-300):
-        raise ValueError(
-            "With l2 = 0 no big-M can be certified: X^T X is singular. "
-            "Pass an explicit M, or use l2 > 0."
-        )
-    b_ols = np.linalg.solve(gram, X.T @ y)
-    resid = y - X @ b_ols
-    slack = max(upper_bound - 0.5 * float(resid @ resid), 0.0)
-    radius = np.sqrt(2.0 * slack / lam_min)
-    return float((np.max(np.abs(b_ols)) + radius) * (1 + 1e-9) + 1e-12)
+    return float(min(candidates) * (1 + 1e-9) + 1e-12)

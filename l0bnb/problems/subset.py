@@ -59,6 +59,8 @@ class BestSubsetProblem:
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
         self.gram = GramCache(self.X)
+        #: Coefficients of a known good solution (set by the caller) used as first incumbent.
+        self.incumbent_hint = None
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -135,9 +137,18 @@ class BestSubsetProblem:
             lam = None  # chosen from the first dual evaluation
         return Node(bound=-np.inf, depth=0, state=(empty, empty), warm=(empty, empty, empty, lam))
 
-    def initial_incumbent(self, deadline: float):
-        b, r = self.local_search(np.zeros(self.p), self.y.copy(), deadline)
+    def start_from(self, b0: np.ndarray, deadline: float = np.inf):
+        """Local search from ``b0``: returns ``(objective, coefficients)``."""
+        support = np.flatnonzero(b0)
+        b, r = self.refit(support, b0)
+        b, r = self.local_search(b, r, deadline)
         return self._as_candidate(b, r)
+
+    def initial_incumbent(self, deadline: float):
+        if self.incumbent_hint is not None:
+            b = np.asarray(self.incumbent_hint, dtype=np.float64)
+            return self.objective(b), b.copy()
+        return self.start_from(np.zeros(self.p), deadline)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         state = self._state(node)

@@ -1,0 +1,1 @@
+"""scikit-learn estimators, paths and cross-validation on top of the engine."""
