@@ -213,7 +213,7 @@ def solve(problem: Any, limits: Limits | None = None, verbose: bool = False) -> 
     search.log.banner(
         (describe() if describe else [])
         + [
-            f"Limits: time {limits.time_limit if limits.time_limit is not None else 'none'}, "
+            f"Limits: time {'none' if limits.time_limit is None else format(limits.time_limit, '.4g')}, "
             f"nodes {limits.max_nodes if limits.max_nodes is not None else 'none'}, "
             f"gap {limits.gap_tol:g}",
             "",

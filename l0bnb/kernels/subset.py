@@ -267,6 +267,47 @@ def scaled_dual(u, state, l0, l2, M, rr, ry):
 
 
 @njit(cache=True, nogil=True)
+def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_hi):
+    """Best Lagrangian bound of the cardinality form over the multiplier, for a fixed r.
+
+    ``h(lam) = max_alpha D_lam(alpha r) - lam k`` is concave in ``lam`` (a partial maximum
+    of a jointly concave dual function); golden-section search on ``[0, lam_hi]`` with the
+    ray scale optimized inside. Returns ``(value, lam, alpha)`` of the best point seen.
+    """
+    golden = 0.6180339887498949
+    lo = 0.0
+    hi = lam_hi
+    best_value, best_alpha = scaled_dual(u, state, 0.0, l2, M, rr, ry)
+    best_lam = 0.0
+    x1 = hi - golden * (hi - lo)
+    x2 = lo + golden * (hi - lo)
+    f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+    f1 -= x1 * k
+    f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+    f2 -= x2 * k
+    for _ in range(60):
+        if f1 > best_value:
+            best_value, best_lam, best_alpha = f1, x1, a1
+        if f2 > best_value:
+            best_value, best_lam, best_alpha = f2, x2, a2
+        if hi - lo <= 1e-7 * hi:
+            break
+        if f1 < f2:
+            lo = x1
+            x1, f1, a1 = x2, f2, a2
+            x2 = lo + golden * (hi - lo)
+            f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+            f2 -= x2 * k
+        else:
+            hi = x2
+            x2, f2, a2 = x1, f1, a1
+            x1 = hi - golden * (hi - lo)
+            f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+            f1 -= x1 * k
+    return best_value, best_lam, best_alpha
+
+
+@njit(cache=True, nogil=True)
 def kkt_violators(u, b, state, l0, l2, M, in_active):
     """Free coordinates outside the active set whose ``|X_i^T r|`` exceeds psi's threshold."""
     perspective, thr, rho = penalty_regime(l0, l2, M)
@@ -447,7 +488,7 @@ def l0_cd(X, r, b, col_sq, candidates, l0, l2, M, tol, max_sweeps):
 
 @njit(cache=True, nogil=True)
 def best_addition(u, b, col_sq, l2, M, allowed):
-    """Index and gain of the best coordinate to add (``b_j = 0``, ``allowed[j]``) given u = X^T r."""
+    """Best coordinate to add (``b_j = 0``, ``allowed[j]``) and its gain, given u = X^T r."""
     best = -1
     best_gain = 0.0
     for j in range(u.shape[0]):

@@ -91,42 +91,17 @@ class BestSubsetProblem:
         lam = 0.0 if self.cardinality else self.l0
         return float(kern.integer_objective(r, b, lam, self.l2))
 
-    def _lam_bounds(self, u_max: float) -> float:
-        """Multiplier above which every free coordinate's conjugate vanishes."""
-        hi = u_max * self.M
+    def _best_multiplier(self, u, state, rr, ry):
+        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r."""
+        # Beyond this multiplier every free coordinate's conjugate vanishes even at alpha = 2.
+        t = 2.0 * float(np.max(np.abs(u), initial=0.0))
+        lam_hi = self.M * t
         if self.l2 > 0:
-            hi = max(hi, u_max * u_max / (4.0 * self.l2))
-        return max(hi, 1e-12)
-
-    def _best_multiplier(self, u, state, rr, ry, lam):
-        """Golden-section search of the Lagrangian dual over the multiplier for a fixed r."""
-        # Only coordinates whose conjugate can be nonzero on the search interval matter.
-        hi = self._lam_bounds(float(np.max(np.abs(u))) * 2.0)
-        lo = 0.0
-        g = 0.6180339887498949
-
-        def value(x):
-            return kern.scaled_dual(u, state, x, self.l2, self.M, rr, ry)[0] - x * self.k
-
-        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
-        f1, f2 = value(x1), value(x2)
-        best_x, best_f = lam, value(lam)
-        for _ in range(60):
-            if f1 > best_f:
-                best_x, best_f = x1, f1
-            if f2 > best_f:
-                best_x, best_f = x2, f2
-            if f1 < f2:
-                lo, x1, f1 = x1, x2, f2
-                x2 = lo + g * (hi - lo)
-                f2 = value(x2)
-            else:
-                hi, x2, f2 = x2, x1, f1
-                x1 = hi - g * (hi - lo)
-                f1 = value(x1)
-            if hi - lo <= 1e-9 * max(hi, 1e-12):
-                break
-        return best_x, best_f
+            lam_hi = max(lam_hi, t * t / (4.0 * self.l2))
+        value, lam, _ = kern.lagrangian_dual(
+            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12)
+        )
+        return lam, value
 
     # ---- Problem protocol --------------------------------------------------------------
 
@@ -169,13 +144,10 @@ class BestSubsetProblem:
             r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
             u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
-            new_lam = lam
-            if self.cardinality:
-                new_lam, _ = self._best_multiplier(u, state, rr, ry, lam)
-            dual, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
-            dual -= new_lam * self.k if self.cardinality else 0.0
+            dual, alpha = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)
+            dual -= lam * self.k if self.cardinality else 0.0
             if dual > bound:
-                bound, dual_point = dual, (u, alpha, new_lam)
+                bound, dual_point = dual, (u, alpha, lam)
             if bound >= cutoff:
                 break
             violators = kern.kkt_violators(u, b, state, lam, self.l2, self.M, in_active)
@@ -188,14 +160,24 @@ class BestSubsetProblem:
                 in_active[violators] = True
             primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
             primal -= lam * self.k if self.cardinality else 0.0
-            settled = not violators.size and abs(new_lam - lam) <= 1e-6 * max(lam, 1e-12)
-            lam = new_lam
-            if settled:
-                if primal - bound <= self.relax_tol * max(abs(primal), self.scale * 1e-3):
-                    break
-                tol *= 0.1
             if time.perf_counter() >= deadline:
                 break
+            if violators.size:
+                continue
+            if primal - dual > self.relax_tol * max(abs(primal), self.scale * 1e-3):
+                tol *= 0.1
+                continue
+            if not self.cardinality:
+                break
+            # Solved for this multiplier: move it to the best one for the current residual
+            # (a valid bound itself) and re-solve only if it moved noticeably.
+            new_lam, value = self._best_multiplier(u, state, rr, ry)
+            if value > bound:
+                _, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
+                bound, dual_point = value, (u, alpha, new_lam)
+            if bound >= cutoff or abs(new_lam - lam) <= 1e-3 * max(lam, 1e-12):
+                break
+            lam = new_lam
         relaxation = self._finish(state, b, r, in_active, lam, bound, primal)
         if dual_point is not None and bound < cutoff:
             self._fix_by_reduced_costs(relaxation, state, bound, cutoff, dual_point)
@@ -242,7 +224,7 @@ class BestSubsetProblem:
 
     def _initial_multiplier(self, r, state):
         u = kern.correlations(self.X, r, state)
-        lam, _ = self._best_multiplier(u, state, float(r @ r), float(r @ self.y), 0.0)
+        lam, _ = self._best_multiplier(u, state, float(r @ r), float(r @ self.y))
         return lam
 
     def _fractionality(self, b, state, lam):
@@ -348,7 +330,7 @@ class BestSubsetProblem:
         )
         children = [one_child, zero_child] if info["z"][i] >= 0.5 else [zero_child, one_child]
         if self.cardinality and ones.size + 1 > self.k:
-            children.remove(one_child)
+            children = [zero_child]
         elif self.cardinality and ones.size + 1 == self.k:
             # With k ones fixed every other coordinate is forced to zero.
             free = np.ones(self.p, dtype=np.bool_)
