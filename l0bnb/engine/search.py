@@ -185,6 +185,10 @@ class _Search:
         )
 
 
+def _text(value, spec: str) -> str:
+    return "none" if value is None else format(value, spec)
+
+
 def solve(problem: Any, limits: Limits | None = None, verbose: bool = False) -> SolveResult:
     """Solve a problem implementing :class:`l0bnb.problems.base.Problem` by branch and bound.
 
@@ -213,9 +217,8 @@ def solve(problem: Any, limits: Limits | None = None, verbose: bool = False) -> 
     search.log.banner(
         (describe() if describe else [])
         + [
-            f"Limits: time {'none' if limits.time_limit is None else format(limits.time_limit, '.4g')}, "
-            f"nodes {limits.max_nodes if limits.max_nodes is not None else 'none'}, "
-            f"gap {limits.gap_tol:g}",
+            f"Limits: time {_text(limits.time_limit, '.4g')}, "
+            f"nodes {_text(limits.max_nodes, 'd')}, gap {limits.gap_tol:g}",
             "",
         ]
     )
