@@ -108,7 +108,7 @@ def solve_best_subset(
     if M is None:
         M = safe_big_m(X, y, l0, l2, upper)
     problem = BestSubsetProblem(
-        X, y, l0, l2, M, k=k, relax_tol=float(np.clip(gap_tol * 1e-2, 1e-12, 1e-7))
+        X, y, l0, l2, M, k=k, relax_tol=float(np.clip(0.05 * gap_tol, 1e-12, 1e-3))
     )
     problem.incumbent_hint = b_start
     remaining = (

@@ -122,12 +122,13 @@ def relaxation_cd(X, r, b, col_sq, active, state, l0, l2, M, tol, max_sweeps):
 
 
 @njit(cache=True, nogil=True)
-def relaxation_cd_gram(gram, grad, b, col_sq, state, l0, l2, M, tol, max_sweeps):
+def relaxation_cd_gram(gram, pos, grad, b, col_sq, state, l0, l2, M, tol, max_sweeps):
     """Coordinate descent on the node relaxation restricted to an active set, Gram form.
 
-    ``gram`` is ``X_A^T X_A`` and ``grad`` is ``X_A^T r`` for the active columns; each update
-    costs ``O(|A|)`` instead of ``O(n)``. ``b``, ``col_sq`` and ``state`` are the active
-    entries. Updates ``b`` and ``grad`` in place and returns the number of sweeps.
+    ``gram`` is the cached Gram matrix of a pool of columns and ``pos`` the pool positions
+    of the active columns; ``grad`` is ``X_A^T r``. Each update costs ``O(|A|)`` instead of
+    ``O(n)``. ``b``, ``col_sq`` and ``state`` are the active entries. Updates ``b`` and
+    ``grad`` in place and returns the number of sweeps.
     """
     m = b.shape[0]
     for sweep in range(max_sweeps):
@@ -138,8 +139,9 @@ def relaxation_cd_gram(gram, grad, b, col_sq, state, l0, l2, M, tol, max_sweeps)
             new = coordinate_minimizer(grad[j] + a * old, a, state[j], l0, l2, M)
             delta = new - old
             if delta != 0.0:
+                row = pos[j]
                 for k in range(m):
-                    grad[k] -= gram[k, j] * delta
+                    grad[k] -= gram[row, pos[k]] * delta
                 b[j] = new
                 change = a * delta * delta
                 if change > largest:

@@ -40,12 +40,14 @@ class GramCache:
         self.position[new] = np.arange(size, size + m)
         self.pool = np.concatenate([self.pool, new])
 
-    def block(self, columns: np.ndarray) -> np.ndarray | None:
-        """``X[:, columns]^T X[:, columns]``, or ``None`` if the pool would overflow."""
+    def positions(self, columns: np.ndarray) -> np.ndarray | None:
+        """Pool positions of ``columns`` (added if needed), or ``None`` on overflow.
+
+        ``gram[positions[i], positions[j]] = X[:, columns[i]] @ X[:, columns[j]]``.
+        """
         new = columns[self.position[columns] < 0]
         if new.size:
             if self.pool.size + new.size > self.max_columns:
                 return None
             self._add(new)
-        pos = self.position[columns]
-        return self.gram[np.ix_(pos, pos)]
+        return self.position[columns]

@@ -185,8 +185,8 @@ class BestSubsetProblem:
 
     def _descend(self, b, r, active, state, lam, tol):
         """Coordinate descent on the active set (Gram form when the cache has room)."""
-        gram = self.gram.block(active)
-        if gram is None:
+        pos = self.gram.positions(active)
+        if pos is None:
             self.n_relax_sweeps += kern.relaxation_cd(
                 self.X, r, b, self.col_sq, active, state, lam, self.l2, self.M, tol, 1000
             )
@@ -194,7 +194,8 @@ class BestSubsetProblem:
         b_active = b[active]
         grad = kern.correlations_of(self.X, r, active)
         self.n_relax_sweeps += kern.relaxation_cd_gram(
-            gram,
+            self.gram.gram,
+            pos,
             grad,
             b_active,
             self.col_sq[active],
