@@ -132,8 +132,3 @@ def test_l0_cd_never_increases_integer_objective():
     after = kern.integer_objective(r, b, l0, l2)
     assert after <= before
     np.testing.assert_allclose(r, y - X @ b, atol=1e-10)
-
-
-def test_topk_project():
-    v = np.array([0.1, -3.0, 2.0, -0.5])
-    np.testing.assert_array_equal(kern.topk_project(v, 2, 2.5), [0.0, -2.5, 2.0, 0.0])

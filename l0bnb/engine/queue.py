@@ -43,7 +43,7 @@ class NodeQueue:
         """Next node: the dive child if it is still promising, else the best-bound node."""
         while self._dive:
             node = self._dive.pop()
-            lower = self.min_bound_heap_and(node.bound)
+            lower = self._lowest_with(node.bound)
             if incumbent == float("inf") or node.bound <= lower + self.plunge_quotient * (
                 incumbent - lower
             ):
@@ -55,12 +55,5 @@ class NodeQueue:
             self.push(node)
         return heapq.heappop(self._heap)[2]
 
-    def min_bound_heap_and(self, value: float) -> float:
+    def _lowest_with(self, value: float) -> float:
         return min(value, self._heap[0][0]) if self._heap else value
-
-    def drain(self) -> list[Node]:
-        """Remove and return every open node."""
-        nodes = [item[2] for item in self._heap] + self._dive
-        self._heap.clear()
-        self._dive.clear()
-        return nodes

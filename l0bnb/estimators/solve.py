@@ -57,7 +57,8 @@ def solve_best_subset(
     max_nodes : int, default=None
         Limit on the number of nodes.
     warm_start : array-like of shape (n_features,), default=None
-        Coefficients to start the local search from.
+        Coefficients to start the local search from (a start point only: clipped to the box
+        and, in the cardinality form, cut to its ``n_nonzero_coefs`` largest entries).
     solver : {"bnb", "reference", "scip", "brute_force"}, default="bnb"
         ``"bnb"`` is the engine; ``"reference"`` the Pyomo model solved by HiGHS with outer
         approximation; ``"scip"`` the same model in SCIP; ``"brute_force"`` enumerates
@@ -103,8 +104,13 @@ def solve_best_subset(
         else np.clip(warm_start, -explorer.M, explorer.M)
     )
     if k is not None and np.count_nonzero(b0) > k:
-        b0 = np.zeros(X.shape[1])
-    upper, b_start = explorer.start_from(b0)
+        b0[np.argsort(-np.abs(b0), kind="stable")[k:]] = 0.0
+    deadline = np.inf if time_limit is None else start + time_limit
+    try:
+        upper, b_start = explorer.start_from(b0, deadline)
+    except KeyboardInterrupt:
+        # Interrupted before the search started: the best solution known is the start point.
+        return _interrupted(explorer, b0, start)
     if M is None:
         M = safe_big_m(X, y, l0, l2, upper)
     problem = BestSubsetProblem(
@@ -120,6 +126,19 @@ def solve_best_subset(
     result.runtime = time.perf_counter() - start
     result.info["M"] = float(M)
     return result
+
+
+def _interrupted(problem: BestSubsetProblem, b: np.ndarray, start: float) -> SolveResult:
+    objective = problem.objective(b)
+    return SolveResult(
+        status="interrupted",
+        objective=objective,
+        bound=-np.inf,
+        gap=float("inf"),
+        n_nodes=0,
+        runtime=time.perf_counter() - start,
+        solution=b,
+    )
 
 
 def _solve_reference(X, y, l0, l2, M, k, solver, time_limit, gap_tol, verbose) -> SolveResult:

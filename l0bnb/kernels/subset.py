@@ -310,7 +310,7 @@ def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_hi):
 
 
 @njit(cache=True, nogil=True)
-def kkt_violators(u, b, state, l0, l2, M, in_active):
+def kkt_violators(u, state, l0, l2, M, in_active):
     """Free coordinates outside the active set whose ``|X_i^T r|`` exceeds psi's threshold."""
     perspective, thr, rho = penalty_regime(l0, l2, M)
     count = 0
@@ -500,19 +500,6 @@ def best_addition(u, b, col_sq, l2, M, allowed):
                 best_gain = gain
                 best = j
     return best, best_gain
-
-
-@njit(cache=True, nogil=True)
-def topk_project(v, k, M):
-    """Keep the ``k`` largest entries of ``|v|`` (clipped to the box), zero the others."""
-    out = np.zeros_like(v)
-    if k <= 0:
-        return out
-    order = np.argsort(-np.abs(v))
-    for idx in range(min(k, v.shape[0])):
-        i = order[idx]
-        out[i] = min(max(v[i], -M), M)
-    return out
 
 
 @njit(cache=True, nogil=True)

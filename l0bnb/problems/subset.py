@@ -150,7 +150,7 @@ class BestSubsetProblem:
                 bound, dual_point = dual, (u, alpha, lam)
             if bound >= cutoff:
                 break
-            violators = kern.kkt_violators(u, b, state, lam, self.l2, self.M, in_active)
+            violators = kern.kkt_violators(u, state, lam, self.l2, self.M, in_active)
             if violators.size:
                 # Add the strongest violators first: a small active set keeps sweeps cheap.
                 limit = max(10, 2 * int(in_active.sum()))
@@ -241,21 +241,14 @@ class BestSubsetProblem:
 
     def _finish(self, state, b, r, in_active, lam, bound, primal) -> Relaxation:
         frac, z = self._fractionality(b, state, lam)
-        support = np.flatnonzero(b)
-        candidate = None
-        if not self.cardinality or support.size <= self.k:
-            candidate = self._as_candidate(b.copy(), r)
-        integral = bool(frac.max(initial=0.0) <= 1e-9)
-        if self.cardinality and support.size > self.k:
-            integral = False
-            if not np.any(state == FREE):
-                integral = True  # cannot happen: fixed ones never exceed k (branch guards)
+        within_k = not self.cardinality or np.count_nonzero(b) <= self.k
         return Relaxation(
             bound=float(bound),
             value=float(primal),
             solution=b,
-            integral=integral,
-            candidate=candidate,
+            # With every coordinate fixed, fixed ones never exceed k (branch guarantees it).
+            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k),
+            candidate=self._as_candidate(b.copy(), r) if within_k else None,
             info={"lam": lam, "active": np.flatnonzero(in_active), "z": z, "frac": frac},
         )
 
@@ -307,11 +300,15 @@ class BestSubsetProblem:
         frac[ones] = 0.0
         i = int(np.argmax(frac))
         if frac[i] <= 0.0:
-            # Every fractional coordinate was fixed: branch on the first still free one.
+            # No fractional coordinate left free (cardinality form, support above k): branch
+            # on the smallest free nonzero coefficient, the likeliest to leave the support.
             free = np.ones(self.p, dtype=np.bool_)
             free[zeros] = False
             free[ones] = False
-            i = int(np.argmax(free))
+            magnitude = np.where(
+                free & (relaxation.solution != 0), np.abs(relaxation.solution), np.inf
+            )
+            i = int(np.argmin(magnitude)) if np.isfinite(magnitude).any() else int(np.argmax(free))
         b = relaxation.solution.copy()
         b[zeros] = 0.0
         support = np.flatnonzero(b)
