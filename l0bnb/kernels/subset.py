@@ -338,38 +338,6 @@ def relaxed_value(b, r, state, l0, l2, M):
 
 
 @njit(cache=True, nogil=True)
-def box_ridge_cd(X, r, b, col_sq, support, l2, M, tol, max_sweeps):
-    """Coordinate descent for the box-constrained ridge refit on a fixed ``support``."""
-    n = X.shape[0]
-    for sweep in range(max_sweeps):
-        largest = 0.0
-        for idx in range(support.shape[0]):
-            i = support[idx]
-            a = col_sq[i]
-            old = b[i]
-            dot = 0.0
-            for row in range(n):
-                dot += X[row, i] * r[row]
-            c = dot + a * old
-            new = c / (a + 2.0 * l2)
-            if new > M:
-                new = M
-            elif new < -M:
-                new = -M
-            delta = new - old
-            if delta != 0.0:
-                for row in range(n):
-                    r[row] -= X[row, i] * delta
-                b[i] = new
-                change = (a + 2.0 * l2) * delta * delta
-                if change > largest:
-                    largest = change
-        if largest <= tol:
-            return sweep + 1
-    return max_sweeps
-
-
-@njit(cache=True, nogil=True)
 def box_qp(G, c, M, tol, max_iter):
     """Minimize ``0.5 b^T G b - c^T b`` over ``|b_i| <= M`` (``G`` positive definite).
 
