@@ -161,3 +161,11 @@ def test_estimator_objective_matches_result_with_intercept():
     assert model.intercept_ == pytest.approx(y.mean() - X.mean(0) @ b)
     brute = solve_best_subset(Xc, yc, l0=2.0, l2=0.05, solver="brute_force")
     assert model.result_.objective == pytest.approx(brute.objective, rel=1e-6)
+
+
+def test_warm_start_is_only_a_start_point():
+    X, y = small_instance(40)
+    brute = solve_best_subset(X, y, n_nonzero_coefs=3, l2=0.01, solver="brute_force")
+    for start in (np.ones(9), np.zeros(9), -5.0 * np.ones(9)):
+        res = solve_best_subset(X, y, n_nonzero_coefs=3, l2=0.01, warm_start=start, gap_tol=1e-9)
+        assert res.objective == pytest.approx(brute.objective, rel=1e-6)
