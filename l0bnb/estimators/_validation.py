@@ -13,7 +13,11 @@ class SearchLimitWarning(ConvergenceWarning):
 
 
 def check_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """Return float64 copies of ``X`` (2-D) and ``y`` (1-D), refusing bad shapes and values."""
+    """Return ``X`` (2-D, float64, Fortran order) and ``y`` (1-D, float64), refusing bad input.
+
+    ``X`` is converted only when needed: the solver reads columns, so a Fortran-ordered
+    float64 array is used as is (and never modified).
+    """
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -29,8 +33,8 @@ def check_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X must have at least one sample and one feature, got {X.shape}.")
     try:
-        X = X.astype(np.float64)
-        y = y.astype(np.float64)
+        X = np.asarray(X, dtype=np.float64, order="F")
+        y = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X and y must be numeric: {exc}") from exc
     for name, arr in (("X", X), ("y", y)):
