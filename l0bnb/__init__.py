@@ -9,6 +9,9 @@ result type :class:`SolveResult`, and the l0bnb 1.0 entry points (:func:`fit_pat
 from .compat import BNBTree, fit_path, gen_synthetic
 from .engine.result import SolveResult
 from .estimators._validation import SearchLimitWarning
+from .estimators.graphical import GraphL0
+from .estimators.graphical_path import GraphL0CV, GraphPath, graphl0_path
+from .estimators.graphical_solve import solve_graphical
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
@@ -19,6 +22,9 @@ __all__ = [
     "BNBTree",
     "BestSubsetRegressor",
     "BestSubsetRegressorCV",
+    "GraphL0",
+    "GraphL0CV",
+    "GraphPath",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",
@@ -26,5 +32,7 @@ __all__ = [
     "best_subset_path",
     "fit_path",
     "gen_synthetic",
+    "graphl0_path",
     "solve_best_subset",
+    "solve_graphical",
 ]

@@ -1,5 +1,10 @@
 """Seeded synthetic generators used by tests, docs and benchmarks."""
 
+from .graphical import GraphicalData, graph_recovery_scores, make_graphical_instance
 from .regression import SparseRegressionData, make_sparse_regression, preprocess_like_l0bnb1
 
-__all__ = ["SparseRegressionData", "make_sparse_regression", "preprocess_like_l0bnb1"]
+__all__ = [
+    "GraphicalData",
+    "SparseRegressionData",
+    "graph_recovery_scores",
+    "make_graphical_instance", "make_sparse_regression", "preprocess_like_l0bnb1"]

@@ -104,9 +104,7 @@ def solve_on_support(
     return T, float(value_and_grad(best.x)[0])
 
 
-def brute_force_graphical(
-    S: np.ndarray, l0: float, l2: float, M: float = np.inf
-) -> SolveResult:
+def brute_force_graphical(S: np.ndarray, l0: float, l2: float, M: float = np.inf) -> SolveResult:
     """Solve GraphL0 exactly by enumerating every edge set (p <= 6).
 
     Parameters
