@@ -92,8 +92,8 @@ def glasso_cv(X: np.ndarray, truth: np.ndarray) -> dict:
     return scores
 
 
-def run_instance(graph, p, n, l0, l2, time_limit, seed, scip_max_p):
-    data = make_graphical_instance(n, p, graph, seed=seed)
+def run_instance(graph, p, n, l0, l2, time_limit, seed, scip_max_p, cond=2.0):
+    data = make_graphical_instance(n, p, graph, cond=cond, seed=seed)
     X = standardized(data.X)
     cv_time = 0.0
     with warnings.catch_warnings():
@@ -147,12 +147,12 @@ def render(rows, baseline, args, command) -> str:
         "# GraphL0 benchmark",
         "",
         f"- Command: `{command}`",
-        f"- Date: {datetime.date.today()}; machine: {os.cpu_count()} CPUs, "
-        f"{platform.platform()}",
+        f"- Date: {datetime.date.today()}; machine: {os.cpu_count()} CPUs, {platform.platform()}",
         f"- Versions: l0bnb {l0bnb.__version__}, numpy {np.__version__}, "
         f"numba {numba.__version__}, scipy {scipy.__version__}, "
         f"scikit-learn {sklearn.__version__}",
-        f"- Data: `make_graphical_instance` (cond 2, normalised), columns standardised; "
+        f"- Data: `make_graphical_instance` (cond {args.cond:g}, normalised), columns "
+        "standardised; "
         f"l2 = {args.l2}, l0 = {chosen}; "
         f"time limit {args.time_limit:g} s per GraphL0 / SCIP run; seed {args.seed}.",
         "- MCC/F1 over pairs i<j; Frob = relative Frobenius error. glasso@k: GraphicalLasso "
@@ -220,6 +220,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--n-ratios", type=float, nargs="+", default=[0.5, 2.0], help="n = ratio * p"
     )
+    parser.add_argument("--cond", type=float, default=2.0, help="condition number of Theta*")
     parser.add_argument("--l0", type=float, default=None)
     parser.add_argument("--l2", type=float, default=0.05)
     parser.add_argument("--time-limit", type=float, default=60.0)
@@ -245,7 +246,15 @@ def main(argv=None):
             for ratio in args.n_ratios:
                 n = max(2, int(round(ratio * p)))
                 row = run_instance(
-                    graph, p, n, args.l0, args.l2, args.time_limit, args.seed, args.scip_max_p
+                    graph,
+                    p,
+                    n,
+                    args.l0,
+                    args.l2,
+                    args.time_limit,
+                    args.seed,
+                    args.scip_max_p,
+                    args.cond,
                 )
                 rows.append(row)
                 print(
