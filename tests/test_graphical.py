@@ -10,7 +10,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import GraphL0, GraphL0CV, graphl0_path, solve_graphical
 from l0bnb.datasets import graph_recovery_scores, make_graphical_instance
+from l0bnb.engine.nodes import Node
 from l0bnb.engine.search import Limits, solve
+from l0bnb.kernels import graphical as kern
 from l0bnb.kernels.graphical import ONE, ZERO
 from l0bnb.problems.graphical import GraphL0Problem
 from l0bnb.problems.graphical_box import certified_box_l2_zero
@@ -110,6 +112,34 @@ def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerat
     T = result.solution
     assert np.array_equal(T, T.T)
     assert abs(graphical_objective(S, T, l0, l2) - result.objective) <= 1e-9 * scale
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=[f"seed{c[0]}" for c in CASES[:4]])
+def test_dual_bound_is_valid_at_arbitrary_points(case, enumerated):
+    """The bound must hold for any iterate, however far from the relaxation's optimum."""
+    seed, l0, l2, _ = case
+    S, box, values = enumerated[seed]
+    p = S.shape[0]
+    problem = GraphL0Problem(S, l0, l2, box)
+    rng = np.random.default_rng(seed)
+    upper = np.triu_indices(p, 1)
+    for _ in range(40):
+        T = np.zeros((p, p))
+        x = rng.normal(scale=0.5, size=upper[0].size) * (rng.random(upper[0].size) < 0.6)
+        T[upper] = np.clip(x, -box, box)
+        T += T.T
+        np.fill_diagonal(T, problem.L * (1 + rng.exponential(size=p)))
+        flat = upper[0] * p + upper[1]
+        draw = rng.random(flat.size)
+        zeros, ones = flat[draw < 0.2], flat[draw > 0.85]
+        state = problem._state(Node(bound=-np.inf, depth=0, state=(zeros, ones)))
+        T[state == ZERO] = 0.0
+        W, quad = kern.product_with(S, T)
+        bound, _, _ = kern.hull_dual_bound(
+            T, W, quad, state, problem.L, l0, l2, box, problem.delta
+        )
+        best = subtree_optimum(values, zeros, ones)
+        assert bound <= best + 1e-9 * max(1.0, abs(best))
 
 
 def test_brute_force_function_agrees_with_enumeration():

@@ -1,4 +1,4 @@
-"""Numba kernels of GraphL0: pseudo-likelihood CD, its dual bound, L0L2 heuristics.
+"""Numba kernels of GraphL0: hull-relaxation CD, its dual bound, L0L2 heuristics.
 
 The smooth part is ``G(T) = sum_i [-log T_ii + T_i' S T_i / T_ii]`` over the columns ``T_i`` of
 the symmetric matrix ``T`` (Theta). Kernels keep ``W = S T`` and ``quad_i = T_i' S T_i`` up to
@@ -16,78 +16,6 @@ from numba import njit
 FREE = -1
 ZERO = 0
 ONE = 1
-
-
-@njit(cache=True, nogil=True)
-def penalty_regime(l0, l2, M):
-    """Return ``(perspective, threshold, r)`` of the relaxed edge penalty psi.
-
-    With ``r = sqrt(l0 / l2) <= M``: psi(x) = threshold |x| (threshold = 2 sqrt(l0 l2)) for
-    ``|x| <= r`` and ``l0 + l2 x^2`` beyond. Otherwise psi(x) = threshold |x| on the box, with
-    threshold ``l0 / M + l2 M`` (``M = inf`` and ``l2 = 0`` never reach here).
-    """
-    if l2 > 0.0 and l0 <= l2 * M * M:
-        return True, 2.0 * np.sqrt(l0 * l2), np.sqrt(l0 / l2)
-    return False, l0 / M + l2 * M, M
-
-
-@njit(cache=True, nogil=True)
-def edge_penalty(x, state, l0, l2, M):
-    """Relaxed penalty of one edge value: psi if free, ``l0 + l2 x^2`` if fixed present."""
-    a = abs(x)
-    if state == ZERO:
-        return 0.0 if a == 0.0 else np.inf
-    if a > M * (1.0 + 1e-12):
-        return np.inf
-    if state == ONE:
-        return l0 + l2 * x * x
-    perspective, thr, r = penalty_regime(l0, l2, M)
-    if perspective and a > r:
-        return l0 + l2 * x * x
-    return thr * a
-
-
-@njit(cache=True, nogil=True)
-def edge_conjugate(u, state, l0, l2, M):
-    """Convex conjugate of the relaxed penalty of one edge (box included); 0 if fixed absent."""
-    if state == ZERO:
-        return 0.0
-    a = abs(u)
-    if state == ONE:
-        if l2 > 0.0 and a <= 2.0 * l2 * M:
-            return a * a / (4.0 * l2) - l0
-        return M * a - l0 - l2 * M * M
-    perspective, thr, r = penalty_regime(l0, l2, M)
-    if a <= thr:
-        return 0.0
-    if not perspective:
-        return M * (a - thr)
-    if a <= 2.0 * l2 * M:
-        return a * a / (4.0 * l2) - l0
-    return M * a - l0 - l2 * M * M
-
-
-@njit(cache=True, nogil=True)
-def edge_minimizer(a, b, state, l0, l2, M):
-    """Minimize ``a x^2 + b x + pen(x)`` over ``|x| <= M`` (pen of ``state``; a > 0)."""
-    if state == ZERO:
-        return 0.0
-    beta = -b / (2.0 * a)
-    if state == ONE:
-        x = beta / (1.0 + l2 / a)
-    else:
-        perspective, thr, r = penalty_regime(l0, l2, M)
-        mag = abs(beta) - thr / (2.0 * a)
-        if mag <= 0.0:
-            return 0.0
-        x = mag if beta > 0.0 else -mag
-        if perspective and mag > r:
-            x = beta / (1.0 + l2 / a)
-    if x > M:
-        return M
-    if x < -M:
-        return -M
-    return x
 
 
 @njit(cache=True, nogil=True)
@@ -160,43 +88,11 @@ def edge_coefficients(S, T, W, i, j):
 
 
 @njit(cache=True, nogil=True)
-def relaxation_sweep(S, T, W, quad, rows, cols, state, l0, l2, M):
-    """One cyclic CD pass over the listed edges then every diagonal; return the largest move."""
-    biggest = 0.0
-    for k in range(rows.size):
-        i = rows[k]
-        j = cols[k]
-        a, b = edge_coefficients(S, T, W, i, j)
-        x = edge_minimizer(a, b, state[i, j], l0, l2, M)
-        delta = abs(_move_edge(S, T, W, quad, i, j, x))
-        if delta > biggest:
-            biggest = delta
-    for i in range(S.shape[0]):
-        delta = abs(_update_diagonal(S, T, W, quad, i)) / T[i, i]
-        if delta > biggest:
-            biggest = delta
-    return biggest
-
-
-@njit(cache=True, nogil=True)
 def smooth_value(T, quad):
     """``G(T)`` from the diagonal and ``quad``."""
     total = 0.0
     for i in range(T.shape[0]):
         total += -np.log(T[i, i]) + quad[i] / T[i, i]
-    return total
-
-
-@njit(cache=True, nogil=True)
-def relaxed_value(T, quad, state, l0, l2, M):
-    """Relaxation objective: G plus psi on free edges and ``l0 + l2 x^2`` on fixed ones."""
-    total = smooth_value(T, quad)
-    p = T.shape[0]
-    for i in range(p):
-        for j in range(i + 1, p):
-            s = state[i, j]
-            if s == ONE or T[i, j] != 0.0:
-                total += edge_penalty(T[i, j], s, l0, l2, M)
     return total
 
 
@@ -211,67 +107,6 @@ def integer_value(T, quad, l0, l2):
             if x != 0.0:
                 total += l0 + l2 * x * x
     return total
-
-
-@njit(cache=True, nogil=True)
-def dual_bound(T, W, quad, state, l0, l2, M):
-    """Lower bound ``D(nu)`` at ``nu_i = -2 X T_i / T_ii``, valid for every completion.
-
-    ``D = p + sum_i log(2 W_ii / T_ii - quad_i / T_ii^2) - sum conj(u_ij)`` with
-    ``u_ij = -2 (W_ij / T_jj + W_ji / T_ii)``, summed over *all* non-fixed-absent pairs (so it
-    holds whatever the active set). Also returns the number of free pairs with
-    ``|u_ij| > threshold`` outside the support (KKT violators). ``-inf`` if a log argument is
-    not positive. A relative margin of 1e-10 is subtracted for rounding.
-    """
-    p = T.shape[0]
-    total = float(p)
-    for i in range(p):
-        d = T[i, i]
-        arg = 2.0 * W[i, i] / d - quad[i] / (d * d)
-        if not arg > 0.0:
-            return -np.inf, 0
-        total += np.log(arg)
-    perspective, thr, r = penalty_regime(l0, l2, M)
-    n_violators = 0
-    for i in range(p):
-        for j in range(i + 1, p):
-            s = state[i, j]
-            if s == ZERO:
-                continue
-            u = -2.0 * (W[i, j] / T[j, j] + W[j, i] / T[i, i])
-            total -= edge_conjugate(u, s, l0, l2, M)
-            if s == FREE and T[i, j] == 0.0 and abs(u) > thr:
-                n_violators += 1
-    return total - 1e-10 * max(1.0, abs(total)), n_violators
-
-
-@njit(cache=True, nogil=True)
-def kkt_violators(T, W, state, l0, l2, M, margin):
-    """Free pairs at zero with ``|u_ij| > threshold * (1 + margin)``: rows, cols, excess."""
-    p = T.shape[0]
-    perspective, thr, r = penalty_regime(l0, l2, M)
-    limit = thr * (1.0 + margin)
-    count = 0
-    for i in range(p):
-        for j in range(i + 1, p):
-            if state[i, j] == FREE and T[i, j] == 0.0:
-                u = 2.0 * (W[i, j] / T[j, j] + W[j, i] / T[i, i])
-                if abs(u) > limit:
-                    count += 1
-    rows = np.empty(count, np.int64)
-    cols = np.empty(count, np.int64)
-    excess = np.empty(count)
-    k = 0
-    for i in range(p):
-        for j in range(i + 1, p):
-            if state[i, j] == FREE and T[i, j] == 0.0:
-                u = 2.0 * (W[i, j] / T[j, j] + W[j, i] / T[i, i])
-                if abs(u) > limit:
-                    rows[k] = i
-                    cols[k] = j
-                    excess[k] = abs(u) - thr
-                    k += 1
-    return rows, cols, excess
 
 
 @njit(cache=True, nogil=True)
@@ -383,49 +218,381 @@ def best_row_swap(S, T, W, quad, i, j, state, l0, l2, M):
     return False
 
 
-@njit(cache=True, nogil=True)
-def _pair_fixing(T, W, i, j, l0, l2, M, bound, cutoff):
-    """``(state, removed bound)`` a free pair is fixed to, or ``(FREE, inf)``."""
-    u = -2.0 * (W[i, j] / T[j, j] + W[j, i] / T[i, i])
-    to_zero = bound + edge_conjugate(u, FREE, l0, l2, M)
-    to_one = to_zero - edge_conjugate(u, ONE, l0, l2, M)
-    if to_one >= cutoff:
-        return ZERO, to_one
-    if to_zero >= cutoff:
-        return ONE, to_zero
-    return FREE, np.inf
+# ---- the curvature-hull relaxation ---------------------------------------------------------
+#
+# With delta <= lambda_min(S), G = G~ + sum_i delta ||v_i||^2 / T_ii where G~ (S replaced by
+# Q_i = S - delta I + delta e_i e_i' in column i) stays convex. Every optimum has
+# T_ii >= L_i = 1 / S_ii, and over T_ii >= L_i the convex hull of an edge's share
+# delta x^2 / T_ii with its indicator z is delta x^2 / (T_ii - (1 - z) L_i). An edge then costs
+#
+#     P(x, z) = l0 z + l2 x^2 / z + delta x^2 / y_i + delta x^2 / y_j,  y_k = T_kk - (1-z) L_k,
+#
+# with |x| <= M z: exact at z in {0, 1}, convex, and much stronger than the perspective of the
+# ridge term alone when l2 is small against the curvature of G. delta = 0 gives back the
+# plain perspective relaxation.
 
 
 @njit(cache=True, nogil=True)
-def reduced_costs(T, W, state, l0, l2, M, bound, cutoff):
-    """Free pairs whose opposite child the dual point already prunes.
+def hull_curvature(z, di, dj, Li, Lj, l2, delta):
+    """``c(z)`` with ``P = l0 z + c x^2`` at fixed z > 0, and its partials in z, T_ii, T_jj."""
+    yi = di - (1.0 - z) * Li
+    yj = dj - (1.0 - z) * Lj
+    c = delta / yi + delta / yj
+    dz = -delta * Li / (yi * yi) - delta * Lj / (yj * yj)
+    if l2 > 0.0:
+        c += l2 / z
+        dz -= l2 / (z * z)
+    return c, dz, -delta / (yi * yi), -delta / (yj * yj)
 
-    At the same ``nu`` the child with the pair fixed absent has bound ``bound + psi*(u)`` and
-    the child with it fixed present ``bound + psi*(u) - phi*(u)``; a child reaching
-    ``cutoff`` is pruned, so the pair is fixed the other way for the whole subtree. Returns
-    rows, cols, the fixed state and the bound of each removed child.
+
+@njit(cache=True, nogil=True)
+def _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta):
+    """At fixed z: ``(value, x, d value / dz, d value / dT_ii, d value / dT_jj)`` of
+    ``l0 z + min_{|x| <= M z} (A + c(z)) x^2 + B x``."""
+    c, cz, ci, cj = hull_curvature(z, di, dj, Li, Lj, l2, delta)
+    q = A + c
+    x = -B / (2.0 * q)
+    limit = M * z
+    clipped = False
+    if x > limit:
+        x = limit
+        clipped = True
+    elif x < -limit:
+        x = -limit
+        clipped = True
+    value = l0 * z + q * x * x + B * x
+    slope = l0 + cz * x * x
+    if clipped:
+        slope += (2.0 * q * x + B) * (x / z)
+    return value, x, slope, ci * x * x, cj * x * x
+
+
+@njit(cache=True, nogil=True)
+def _entry_slope(B, l0, l2, M):
+    """Right derivative at z = 0 of the edge value, a lower bound on it for every diagonal."""
+    if l2 > 0.0:
+        y = -B / (2.0 * l2)
+        if y > M:
+            y = M
+        elif y < -M:
+            y = -M
+        return l0 + l2 * y * y + B * y
+    return l0 - abs(B) * M
+
+
+@njit(cache=True, nogil=True)
+def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, delta):
+    """Minimize the edge value over (x, z): returns ``(value, x, z, slope, g_i, g_j)``.
+
+    ``slope`` is the z-derivative at the minimizer (a one-sided lower bound at z = 0) and
+    ``g_i, g_j`` the derivatives in the diagonals; the value is convex in (z, T_ii, T_jj).
     """
+    if state == ZERO:
+        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    if state == ONE:
+        value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+        return value, x, 1.0, 0.0, gi, gj
+    start = _entry_slope(B, l0, l2, M)
+    if start >= 0.0:
+        return 0.0, 0.0, 0.0, start, 0.0, 0.0
+    value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+    if slope <= 0.0:
+        return value, x, 1.0, slope, gi, gj
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        value, x, slope, gi, gj = _edge_at(mid, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+        if slope > 0.0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-13:
+            break
+    z = 0.5 * (lo + hi)
+    value, x, slope, gi, gj = _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+    return value, x, z, slope, gi, gj
+
+
+@njit(cache=True, nogil=True)
+def _set_diagonal(S, T, W, quad, i, new):
+    delta = new - T[i, i]
+    if delta != 0.0:
+        quad[i] += 2.0 * delta * W[i, i] + S[i, i] * delta * delta
+        T[i, i] = new
+        for m in range(S.shape[0]):
+            W[m, i] += S[m, i] * delta
+    return delta
+
+
+@njit(cache=True, nogil=True)
+def _diagonal_slope(d, sii, c_off, Li, xs, zs, count, delta):
+    """Derivative in T_ii of ``-log d + S_ii d + c_off / d + sum delta x^2 / (d - (1-z) L)``."""
+    g = -1.0 / d + sii - c_off / (d * d)
+    h = 1.0 / (d * d) + 2.0 * c_off / (d * d * d)
+    for k in range(count):
+        y = d - (1.0 - zs[k]) * Li
+        t = delta * xs[k] * xs[k]
+        g -= t / (y * y)
+        h += 2.0 * t / (y * y * y)
+    return g, h
+
+
+@njit(cache=True, nogil=True)
+def _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs):
+    """Minimize the relaxation over ``T_ii >= L_i`` (safeguarded Newton); return the move."""
+    p = S.shape[0]
+    d = T[i, i]
+    sii = S[i, i]
+    q = W[i, i] - sii * d
+    vv = 0.0
+    count = 0
+    for j in range(p):
+        if j != i and T[j, i] != 0.0:
+            vv += T[j, i] * T[j, i]
+            xs[count] = T[j, i]
+            zs[count] = Z[j, i]
+            count += 1
+    c_off = quad[i] - 2.0 * d * q - sii * d * d - delta * vv
+    if c_off < 0.0:
+        c_off = 0.0
+    Li = L[i]
+    g, h = _diagonal_slope(Li, sii, c_off, Li, xs, zs, count, delta)
+    if g >= 0.0:
+        return abs(_set_diagonal(S, T, W, quad, i, Li)) / Li
+    lo = Li
+    hi = max(d, Li) * 2.0
+    g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, count, delta)
+    while g < 0.0:
+        lo = hi
+        hi *= 2.0
+        g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, count, delta)
+    x = min(max(d, lo), hi)
+    for _ in range(100):
+        g, h = _diagonal_slope(x, sii, c_off, Li, xs, zs, count, delta)
+        if g > 0.0:
+            hi = x
+        else:
+            lo = x
+        step = x - g / h
+        if step <= lo or step >= hi:
+            step = 0.5 * (lo + hi)
+        if abs(step - x) <= 1e-15 * x:
+            x = step
+            break
+        x = step
+    return abs(_set_diagonal(S, T, W, quad, i, x)) / x
+
+
+@njit(cache=True, nogil=True)
+def hull_sweep(S, T, W, quad, Z, rows, cols, state, L, l0, l2, M, delta):
+    """One CD pass of the hull relaxation: each listed edge jointly in (x, z), then every
+    diagonal over ``T_ii >= L_i``. Returns the largest relative move."""
+    biggest = 0.0
+    for k in range(rows.size):
+        i = rows[k]
+        j = cols[k]
+        a, b = edge_coefficients(S, T, W, i, j)
+        A = a - delta * (1.0 / T[i, i] + 1.0 / T[j, j])
+        if A < 0.0:
+            A = 0.0
+        _, x, z, _, _, _ = hull_edge(
+            A, b, state[i, j], T[i, i], T[j, j], L[i], L[j], l0, l2, M, delta
+        )
+        Z[i, j] = z
+        Z[j, i] = z
+        move = abs(_move_edge(S, T, W, quad, i, j, x))
+        if move > biggest:
+            biggest = move
+    p = S.shape[0]
+    xs = np.empty(p)
+    zs = np.empty(p)
+    for i in range(p):
+        move = _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs)
+        if move > biggest:
+            biggest = move
+    return biggest
+
+
+@njit(cache=True, nogil=True)
+def hull_value(T, quad, Z, state, L, l0, l2, delta):
+    """The hull relaxation's objective at (T, Z)."""
+    p = T.shape[0]
+    total = 0.0
+    for i in range(p):
+        vv = 0.0
+        for j in range(p):
+            if j != i:
+                vv += T[j, i] * T[j, i]
+        total += -np.log(T[i, i]) + (quad[i] - delta * vv) / T[i, i]
+    for i in range(p):
+        for j in range(i + 1, p):
+            x = T[i, j]
+            s = state[i, j]
+            z = 1.0 if s == ONE else Z[i, j]
+            if s == ONE:
+                total += l0
+            elif x == 0.0:
+                if s == FREE:
+                    total += l0 * z
+                continue
+            else:
+                total += l0 * z
+            yi = T[i, i] - (1.0 - z) * L[i]
+            yj = T[j, j] - (1.0 - z) * L[j]
+            total += l2 * x * x / z + delta * x * x / yi + delta * x * x / yj
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _minimized_diagonal(kappa, Li):
+    """``min_{d >= L} -log d + kappa d`` (``-inf`` unless kappa > 0)."""
+    if not kappa > 0.0:
+        return -np.inf
+    d = 1.0 / kappa
+    if d < Li:
+        d = Li
+    return -np.log(d) + kappa * d
+
+
+@njit(cache=True, nogil=True)
+def _pair_terms(T, W, i, j, s, L, l0, l2, M, delta):
+    """Dual contribution of one pair: ``(constant, g_i, g_j, slope at the minimizer, z)``.
+
+    The edge value is linearized at (z*, T_ii, T_jj): constant = value - g_i T_ii - g_j T_jj
+    plus the minimum over z in [0, 1] of the z-linear term.
+    """
+    di = T[i, i]
+    dj = T[j, j]
+    x = T[i, j]
+    w = 2.0 * (W[j, i] - delta * x) / di + 2.0 * (W[i, j] - delta * x) / dj
+    value, _, z, slope, gi, gj = hull_edge(0.0, w, s, di, dj, L[i], L[j], l0, l2, M, delta)
+    constant = value - gi * di - gj * dj
+    if s == FREE:
+        constant += min(-slope * z, slope * (1.0 - z))
+    return constant, gi, gj, slope, z
+
+
+@njit(cache=True, nogil=True)
+def hull_dual_bound(T, W, quad, state, L, l0, l2, M, delta):
+    """Lower bound of the hull relaxation, valid for every completion of the node.
+
+    Tangent of each column's ``theta' Q_i theta / T_ii`` at ``lambda_i = T_i / T_ii`` (valid as
+    Q_i is positive semidefinite), tangent plane of every pair's edge value in (z, diagonals)
+    (convex), then exact minimization over z in [0, 1] and ``T_ii >= L_i``. Pairs fixed absent
+    drop out; pairs that cannot enter (non-negative slope at z = 0) contribute zero. Returns
+    ``(bound, number of free pairs at zero that would enter, kappa')``; a relative margin of
+    1e-10 is subtracted for rounding.
+    """
+    p = T.shape[0]
+    kappa = np.empty(p)
+    for i in range(p):
+        d = T[i, i]
+        vv = 0.0
+        for j in range(p):
+            if j != i:
+                vv += T[j, i] * T[j, i]
+        kappa[i] = 2.0 * W[i, i] / d - (quad[i] - delta * vv) / (d * d)
+    total = 0.0
+    n_violators = 0
+    for i in range(p):
+        for j in range(i + 1, p):
+            s = state[i, j]
+            if s == ZERO:
+                continue
+            constant, gi, gj, slope, z = _pair_terms(T, W, i, j, s, L, l0, l2, M, delta)
+            if s == FREE and z == 0.0:
+                continue
+            total += constant
+            kappa[i] += gi
+            kappa[j] += gj
+            if s == FREE and T[i, j] == 0.0:
+                n_violators += 1
+    for i in range(p):
+        total += _minimized_diagonal(kappa[i], L[i])
+    if not np.isfinite(total):
+        return -np.inf, n_violators, kappa
+    return total - 1e-10 * max(1.0, abs(total)), n_violators, kappa
+
+
+@njit(cache=True, nogil=True)
+def hull_violators(T, W, state, L, l0, l2, M, delta):
+    """Free pairs at zero whose edge would enter (negative slope at z = 0): rows, cols, -slope."""
     p = T.shape[0]
     count = 0
     for i in range(p):
         for j in range(i + 1, p):
-            if state[i, j] == FREE:
-                s, _ = _pair_fixing(T, W, i, j, l0, l2, M, bound, cutoff)
-                if s != FREE:
+            if state[i, j] == FREE and T[i, j] == 0.0:
+                w = 2.0 * W[j, i] / T[i, i] + 2.0 * W[i, j] / T[j, j]
+                if _entry_slope(w, l0, l2, M) < 0.0:
                     count += 1
     rows = np.empty(count, np.int64)
     cols = np.empty(count, np.int64)
-    fixed = np.empty(count, np.int8)
-    removed = np.empty(count)
+    excess = np.empty(count)
     k = 0
     for i in range(p):
         for j in range(i + 1, p):
-            if state[i, j] == FREE:
-                s, value = _pair_fixing(T, W, i, j, l0, l2, M, bound, cutoff)
-                if s != FREE:
+            if state[i, j] == FREE and T[i, j] == 0.0:
+                w = 2.0 * W[j, i] / T[i, i] + 2.0 * W[i, j] / T[j, j]
+                slope = _entry_slope(w, l0, l2, M)
+                if slope < 0.0:
                     rows[k] = i
                     cols[k] = j
-                    fixed[k] = s
-                    removed[k] = value
+                    excess[k] = -slope
                     k += 1
-    return rows, cols, fixed, removed
+    return rows, cols, excess
+
+
+@njit(cache=True, nogil=True)
+def _child_change(T, W, i, j, s_new, kappa, L, l0, l2, M, delta, old):
+    """Bound change when pair (i, j) moves from free to ``s_new`` at the same dual point."""
+    constant, gi, gj, _, z = old
+    if z == 0.0:
+        constant, gi, gj = 0.0, 0.0, 0.0
+    if s_new == ZERO:
+        n_const, n_gi, n_gj = 0.0, 0.0, 0.0
+    else:
+        n_const, n_gi, n_gj, _, _ = _pair_terms(T, W, i, j, ONE, L, l0, l2, M, delta)
+    ki = kappa[i] - gi + n_gi
+    kj = kappa[j] - gj + n_gj
+    change = n_const - constant
+    change += _minimized_diagonal(ki, L[i]) - _minimized_diagonal(kappa[i], L[i])
+    change += _minimized_diagonal(kj, L[j]) - _minimized_diagonal(kappa[j], L[j])
+    return change
+
+
+@njit(cache=True, nogil=True)
+def hull_reduced_costs(T, W, state, kappa, L, l0, l2, M, delta, bound, cutoff):
+    """Free pairs fixed by the dual point: rows, cols, fixed state, removed child's bound."""
+    p = T.shape[0]
+    n = 0
+    rows = np.empty(16, np.int64)
+    cols = np.empty(16, np.int64)
+    fixed = np.empty(16, np.int8)
+    removed = np.empty(16)
+    for i in range(p):
+        for j in range(i + 1, p):
+            if state[i, j] != FREE:
+                continue
+            old = _pair_terms(T, W, i, j, FREE, L, l0, l2, M, delta)
+            to_one = bound + _child_change(T, W, i, j, ONE, kappa, L, l0, l2, M, delta, old)
+            fix = FREE
+            value = 0.0
+            if to_one >= cutoff:
+                fix, value = ZERO, to_one
+            else:
+                to_zero = bound + _child_change(T, W, i, j, ZERO, kappa, L, l0, l2, M, delta, old)
+                if to_zero >= cutoff:
+                    fix, value = ONE, to_zero
+            if fix == FREE:
+                continue
+            if n == rows.size:
+                rows = np.concatenate((rows, np.empty(n, np.int64)))
+                cols = np.concatenate((cols, np.empty(n, np.int64)))
+                fixed = np.concatenate((fixed, np.empty(n, np.int8)))
+                removed = np.concatenate((removed, np.empty(n)))
+            rows[n] = i
+            cols[n] = j
+            fixed[n] = fix
+            removed[n] = value
+            n += 1
+    return rows[:n], cols[:n], fixed[:n], removed[:n]

@@ -39,6 +39,14 @@ def _dense(p: int, warm) -> np.ndarray:
     return T
 
 
+def curvature_shift(S: np.ndarray) -> float:
+    """The largest safe ``delta``: slightly below ``lambda_min(S)`` (0 if S is singular)."""
+    smallest = float(np.linalg.eigvalsh(S)[0])
+    if smallest <= 1e-10 * float(np.max(np.diag(S))):
+        return 0.0
+    return smallest * (1.0 - 1e-6)
+
+
 class GraphL0Problem:
     """The GraphL0 mixed-integer problem on an empirical covariance ``S``.
 
@@ -62,8 +70,8 @@ class GraphL0Problem:
         self.l0, self.l2, self.M = float(l0), float(l2), float(M)
         self.relax_tol = float(relax_tol)
         self.start = start
-        perspective, self.threshold, scale = kern.penalty_regime(self.l0, self.l2, self.M)
-        self.z_scale = scale
+        self.L = 1.0 / np.diag(self.S)
+        self.delta = curvature_shift(self.S)
         self.root_warm = None
         self._seen_supports: set[bytes] = set()
         self.n_heuristic_calls = 0
@@ -191,34 +199,35 @@ class GraphL0Problem:
             T = _dense(self.p, warm)
             active_rows, active_cols = warm[0], warm[1]
         T[state == ZERO] = 0.0
+        # Every optimum has T_ii >= 1 / S_ii; the relaxation lives there.
+        np.fill_diagonal(T, np.maximum(np.diag(T), self.L))
+        Z = np.zeros((self.p, self.p))
         ones_i, ones_j = np.divmod(node.state[1], self.p)
         in_active = np.zeros((self.p, self.p), dtype=bool)
         in_active[active_rows, active_cols] = True
         in_active[ones_i, ones_j] = True
         in_active[state == ZERO] = False
-        np.fill_diagonal(in_active, False)
         in_active = np.triu(in_active, 1)
-        bound, primal, sweep_tol = -np.inf, np.inf, 1e-4
+        args = (self.l0, self.l2, self.M, self.delta)
+        bound, primal, sweep_tol, kappa = -np.inf, np.inf, 1e-4, None
         W, quad = kern.product_with(self.S, T)
         for _ in range(200):
             rows, cols = np.nonzero(in_active)
             for _ in range(1000):
-                move = kern.relaxation_sweep(
-                    self.S, T, W, quad, rows, cols, state, self.l0, self.l2, self.M
-                )
+                move = kern.hull_sweep(self.S, T, W, quad, Z, rows, cols, state, self.L, *args)
                 if move < sweep_tol or time.perf_counter() >= deadline:
                     break
             # Fresh products each round: incremental updates drift by rounding.
             W, quad = kern.product_with(self.S, T)
-            dual, n_violators = kern.dual_bound(T, W, quad, state, self.l0, self.l2, self.M)
-            bound = max(bound, dual)
-            primal = kern.relaxed_value(T, quad, state, self.l0, self.l2, self.M)
+            dual, n_violators, dual_kappa = kern.hull_dual_bound(T, W, quad, state, self.L, *args)
+            if dual > bound:
+                bound, kappa = dual, dual_kappa
+                dual_point = (T.copy(), W.copy())
+            primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.delta)
             if bound >= cutoff or time.perf_counter() >= deadline:
                 break
             if n_violators:
-                v_rows, v_cols, excess = kern.kkt_violators(
-                    T, W, state, self.l0, self.l2, self.M, 0.0
-                )
+                v_rows, v_cols, excess = kern.hull_violators(T, W, state, self.L, *args)
                 limit = max(self.p, rows.size)
                 if excess.size > limit:
                     keep = np.argsort(-excess, kind="stable")[:limit]
@@ -228,28 +237,33 @@ class GraphL0Problem:
             if primal - bound <= self.relax_tol * max(1.0, abs(primal)) or sweep_tol < 1e-13:
                 break
             sweep_tol *= 0.1
-        return self._finish(node, state, T, W, bound, primal, cutoff)
+        relaxation = self._finish(state, T, Z, bound, primal)
+        if kappa is not None and np.isfinite(cutoff) and bound < cutoff:
+            if not relaxation.integral:
+                self._fix_by_reduced_costs(relaxation, state, dual_point, kappa, bound, cutoff)
+        return relaxation
 
-    def _finish(self, node, state, T, W, bound, primal, cutoff) -> Relaxation:
+    def _finish(self, state, T, Z, bound, primal) -> Relaxation:
         upper = np.triu(state == FREE, 1)
-        z = np.minimum(np.abs(T) / self.z_scale, 1.0) if self.z_scale > 0 else (T != 0) * 1.0
-        frac = np.where(upper, np.minimum(z, 1.0 - z), 0.0)
+        frac = np.where(upper, np.minimum(Z, 1.0 - Z), 0.0)
         integral = bool(frac.max(initial=0.0) <= 1e-9)
-        relaxation = Relaxation(
+        return Relaxation(
             bound=float(bound),
             value=float(primal),
             solution=T,
             integral=integral,
             candidate=self._candidate(T.copy()) if integral else None,
-            info={"frac": frac, "z": z},
+            info={"frac": frac, "z": Z},
         )
-        if np.isfinite(bound) and np.isfinite(cutoff) and bound < cutoff and not integral:
-            rows, cols, fixed, removed = kern.reduced_costs(
-                T, W, state, self.l0, self.l2, self.M, bound, cutoff
-            )
-            relaxation.info["fixed"] = (rows * self.p + cols, fixed)
-            relaxation.removed_bound = float(removed.min()) if removed.size else np.inf
-        return relaxation
+
+    def _fix_by_reduced_costs(self, relaxation, state, dual_point, kappa, bound, cutoff):
+        """Fix pairs whose opposite child the node's dual point already prunes."""
+        T, W = dual_point
+        rows, cols, fixed, removed = kern.hull_reduced_costs(
+            T, W, state, kappa, self.L, self.l0, self.l2, self.M, self.delta, bound, cutoff
+        )
+        relaxation.info["fixed"] = (rows * self.p + cols, fixed)
+        relaxation.removed_bound = float(removed.min()) if removed.size else np.inf
 
     def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
         p = self.p
