@@ -25,7 +25,7 @@ def plot_progress(result, x: str = "time", ax=None, log_gap: bool = True):
     """Plot the incumbent objective and the best bound of a search over time or nodes.
 
     Each record of :attr:`SolveResult.log` (one per printed log line) gives a point; new
-    incumbents (the ``*`` lines) are marked. The shaded band between the two curves is the
+    incumbents (the ``*`` and ``H`` lines of the log) are marked. The shaded band between the two curves is the
     remaining gap, and a second axis shows the relative gap.
 
     Parameters
@@ -66,7 +66,7 @@ def plot_progress(result, x: str = "time", ax=None, log_gap: bool = True):
     inc = np.array([rec["incumbent"] for rec in records], dtype=float)
     bound = np.array([rec["bound"] for rec in records], dtype=float)
     gap = np.array([rec["gap"] for rec in records], dtype=float)
-    new = np.array([rec.get("marker", "") == "*" for rec in records])
+    new = np.array([rec.get("marker", "") in ("*", "H") for rec in records])
     fig, ax = axes_or_new(ax)
     finite = np.isfinite(inc) & np.isfinite(bound)
     ax.step(xs, inc, where="post", color="C0", label="incumbent (upper bound)")
