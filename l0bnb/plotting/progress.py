@@ -25,8 +25,8 @@ def plot_progress(result, x: str = "time", ax=None, log_gap: bool = True):
     """Plot the incumbent objective and the best bound of a search over time or nodes.
 
     Each record of :attr:`SolveResult.log` (one per printed log line) gives a point; new
-    incumbents (the ``*`` and ``H`` lines of the log) are marked. The shaded band between the two curves is the
-    remaining gap, and a second axis shows the relative gap.
+    incumbents (the ``*`` and ``H`` lines of the log) are marked. The shaded band between
+    the two curves is the remaining gap, and a second axis shows the relative gap.
 
     Parameters
     ----------
