@@ -18,7 +18,7 @@ class Objective(BaseObjective):
     min_benchopt_version = "1.5"
     requirements = []
     sampling_strategy = "run_once"
-    parameters = {"l2": [0.03], "l0_ratio": [0.05]}
+    parameters = {"l2": [0.03], "l0_ratio": [0.02]}
 
     def set_data(self, X, y, support=None):
         self.support = None if support is None else np.asarray(support, dtype=int)
