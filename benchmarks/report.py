@@ -354,7 +354,8 @@ def plots_for(entry: dict) -> list[Path]:
     table = entry["table"]
     try:
         source = entry.get("source")
-        if source is not None:
+        # Import a script only when it defines the hook: importing runs its top level.
+        if source is not None and "def plot_report(" in source.read_text(errors="replace"):
             spec = importlib.util.spec_from_file_location(f"_bench_{entry['name']}", source)
             module = importlib.util.module_from_spec(spec)
             sys.path.insert(0, str(BENCH_DIR))
