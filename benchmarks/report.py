@@ -134,7 +134,7 @@ def run_benchopt(quick: bool, timeout: float | None) -> dict:
         "1",
         "--no-cache",
         "--output",
-        str(parquet),
+        str(parquet.relative_to(REPO_ROOT)),
     ]
     cmd += BENCHOPT_QUICK if quick else []
     parquet.unlink(missing_ok=True)
