@@ -14,7 +14,9 @@ then writes ``benchmarks/results/REPORT.md``: one section per benchmark with its
 otherwise the report draws every table column whose header contains "time" (the
 best-subset table gets time-to-gap bars from its JSON).
 
-``--reuse`` skips running and rebuilds the report from the tables already there (the ones
+``--benchopt-args ...`` (last) passes the rest of the line to ``benchopt run``, e.g.
+``-j 2 --parallel-config benchmarks/benchopt_best_subset/dask_local.yml`` to run its grid on
+Dask. ``--reuse`` skips running and rebuilds the report from the tables already there (the ones
 under ``results/report/``, else ``results/<name>.md``); ``--only NAME ...`` limits the run.
 """
 
@@ -121,7 +123,7 @@ def run_script(path: Path, quick: bool, timeout: float | None) -> dict:
     }
 
 
-def run_benchopt(quick: bool, timeout: float | None) -> dict:
+def run_benchopt(quick: bool, timeout: float | None, extra: tuple = ()) -> dict:
     """Run the benchopt benchmark offline and convert its parquet into a markdown table."""
     parquet = OUT_DIR / f"{BENCHOPT_NAME}.parquet"
     cmd = [
@@ -137,6 +139,7 @@ def run_benchopt(quick: bool, timeout: float | None) -> dict:
         str(parquet.relative_to(REPO_ROOT)),
     ]
     cmd += BENCHOPT_QUICK if quick else []
+    cmd += list(extra)
     parquet.unlink(missing_ok=True)
     code, seconds = _run(cmd, OUT_DIR / f"{BENCHOPT_NAME}.log", timeout, REPO_ROOT)
     table = OUT_DIR / f"{BENCHOPT_NAME}.md"
@@ -438,6 +441,13 @@ def parse_args(argv=None):
         help=f"benchmark names to run (script stems, {BENCHOPT_NAME})",
     )
     ap.add_argument("--timeout", type=float, default=None, help="seconds per benchmark")
+    ap.add_argument(
+        "--benchopt-args",
+        nargs=argparse.REMAINDER,
+        default=[],
+        help="the rest of the line goes to 'benchopt run' (e.g. -j 2 --parallel-config "
+        "benchmarks/benchopt_best_subset/dask_local.yml)",
+    )
     return ap.parse_args(argv)
 
 
@@ -456,7 +466,7 @@ def main(argv=None) -> int:
         selected = args.only is None or name in args.only
         if selected and not args.reuse:
             if path is None:
-                entry = run_benchopt(args.quick, args.timeout)
+                entry = run_benchopt(args.quick, args.timeout, tuple(args.benchopt_args))
             else:
                 entry = run_script(path, args.quick, args.timeout)
         else:
