@@ -404,7 +404,7 @@ def write_report(entries: list[dict], args, command: str) -> Path:
         seconds = "—" if e.get("seconds") is None else f"{e['seconds']:.0f}"
         lines.append(
             f"| [{e['name']}](#{e['name'].replace('_', '-')}) | `{rel}` | {ran} | "
-            f"{e.get('code', '—')} | {seconds} |"
+            f"{'—' if e.get('code') is None else e['code']} | {seconds} |"
         )
     for e in entries:
         lines += ["", f"## {e['name']}", ""]
