@@ -1,12 +1,182 @@
-"""Command line: ``l0bnb demo`` and ``l0bnb solve data.csv --target y --k 10``."""
+"""Command line: ``l0bnb demo``, ``l0bnb models`` and ``l0bnb solve data.csv --target y --k 10``.
+
+``l0bnb solve`` fits one of the models of :data:`MODELS` (``--model``, default
+``best_subset``) on a CSV file, prints the solver log and writes the certificate and the
+fitted model as JSON (``--output``, or standard output). A new estimator joins the command
+line with one :class:`ModelSpec` entry in :data:`MODELS`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How ``l0bnb solve --model NAME`` builds, fits and reports one estimator.
+
+    Parameters
+    ----------
+    help : str
+        One line shown by ``l0bnb models`` and ``l0bnb solve --help``.
+    add_arguments : callable
+        ``add_arguments(parser)`` adds the model's options to the ``solve`` parser (the
+        common ones, ``data``, ``--target``, ``--time-limit``, ``--gap-tol``,
+        ``--max-nodes``, ``--output`` and ``--quiet``, are already there).
+    build : callable
+        ``build(args) -> estimator``: an unfitted estimator from the parsed options. Common
+        options are ``args.time_limit``, ``args.gap_tol``, ``args.max_nodes`` and
+        ``args.verbose``.
+    describe : callable
+        ``describe(estimator, feature_names) -> dict``: the fitted model as JSON-able data
+        (coefficients by feature name, a precision matrix, rules ...).
+    needs_target : bool, default=True
+        Whether ``--target`` is required (``False`` for unsupervised models such as a
+        precision matrix: ``fit(X)``).
+    numeric_only : bool, default=True
+        Whether every feature column must be numeric (``False`` passes the columns that are
+        not as strings, for categorical models).
+    """
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    build: Callable[[argparse.Namespace], object]
+    describe: Callable[[object, list], dict]
+    needs_target: bool = True
+    numeric_only: bool = True
+
+
+# --------------------------------------------------------------------------- best subset
+
+
+def _best_subset_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--k", type=int, default=None, help="number of nonzeros")
+    parser.add_argument("--l0", type=float, default=None, help="L0 penalty (instead of --k)")
+    parser.add_argument("--l2", type=float, default=1e-2, help="ridge penalty (default 0.01)")
+    parser.add_argument("--M", type=float, default=None, help="box (default: certified)")
+
+
+def _best_subset_build(args):
+    from .estimators.subset import BestSubsetRegressor
+
+    return BestSubsetRegressor(
+        n_nonzero_coefs=args.k,
+        l0=args.l0,
+        l2=args.l2,
+        M=args.M,
+        time_limit=args.time_limit,
+        gap_tol=args.gap_tol,
+        max_nodes=args.max_nodes,
+        verbose=args.verbose,
+    )
+
+
+def _linear_describe(model, names):
+    nonzero = np.flatnonzero(model.coef_)
+    return {
+        "intercept": float(model.intercept_),
+        "n_nonzeros": int(nonzero.size),
+        "coefficients": {names[i]: float(model.coef_[i]) for i in nonzero},
+    }
+
+
+#: The models of ``l0bnb solve --model NAME``. Add an estimator with one entry.
+MODELS: dict[str, ModelSpec] = {
+    "best_subset": ModelSpec(
+        help="L0L2 best-subset regression (BestSubsetRegressor): --k or --l0, --l2, --M",
+        add_arguments=_best_subset_arguments,
+        build=_best_subset_build,
+        describe=_linear_describe,
+    ),
+}
+
+DEFAULT_MODEL = "best_subset"
+
+
+# --------------------------------------------------------------------------- data
+
+
+def read_csv(path: str, target: str | None, numeric_only: bool = True):
+    """Read a CSV with a header row into ``(X, y, feature_names)``.
+
+    Numeric columns become floats. With ``numeric_only`` a column that is not numeric is an
+    error; otherwise ``X`` is an object array whose non-numeric columns hold strings.
+
+    Raises
+    ------
+    ValueError
+        Missing file content, unknown target, ragged rows, non-numeric values where numbers
+        are required, or empty cells.
+    """
+    with open(path, newline="") as handle:
+        rows = [row for row in csv.reader(handle) if row]
+    if len(rows) < 2:
+        raise ValueError(f"{path} needs a header row and at least one data row.")
+    header = [name.strip() for name in rows[0]]
+    if target is not None and target not in header:
+        raise ValueError(f"column {target!r} not in {path} (columns: {header}).")
+    body = rows[1:]
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}.")
+    columns = {}
+    for j, name in enumerate(header):
+        cells = [row[j].strip() for row in body]
+        if any(cell == "" for cell in cells):
+            raise ValueError(f"column {name!r} of {path} has empty cells.")
+        try:
+            columns[name] = np.array([float(cell) for cell in cells])
+        except ValueError:
+            if numeric_only or name == target:
+                raise ValueError(f"column {name!r} of {path} is not numeric.") from None
+            columns[name] = np.array(cells, dtype=object)
+    y = None if target is None else columns.pop(target)
+    names = list(columns)
+    if not names:
+        raise ValueError(f"{path} has no feature columns besides the target.")
+    numeric = all(col.dtype != object for col in columns.values())
+    X = np.column_stack(list(columns.values())).astype(np.float64 if numeric else object)
+    return X, y, names
+
+
+def _jsonable(obj):
+    """Numbers, arrays and non-finite floats as strict JSON (``inf`` becomes ``"inf"``)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        obj = float(obj)
+        return obj if math.isfinite(obj) else str(obj)
+    return obj
+
+
+def certificate(result) -> dict:
+    """The JSON form of a :class:`~l0bnb.SolveResult` (without the solution)."""
+    return {
+        "solver": result.solver,
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "n_nodes": result.n_nodes,
+        "runtime": result.runtime,
+    }
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def _demo(args) -> int:
@@ -31,54 +201,77 @@ def _demo(args) -> int:
     return 0 if result.solution is not None else 1
 
 
-def _read_csv(path, target):
-    with open(path) as handle:
-        header = handle.readline().strip().split(",")
-    if target not in header:
-        raise SystemExit(f"error: column {target!r} not in {path} (columns: {header})")
-    values = np.genfromtxt(path, delimiter=",", skip_header=1)
-    values = np.atleast_2d(values)
-    j = header.index(target)
-    features = [name for name in header if name != target]
-    return np.delete(values, j, axis=1), values[:, j], features
+def _models(args) -> int:
+    width = max(len(name) for name in MODELS)
+    for name, spec in MODELS.items():
+        print(f"{name:<{width}}  {spec.help}")
+    return 0
 
 
 def _solve(args) -> int:
-    from .estimators.subset import BestSubsetRegressor
-
-    X, y, names = _read_csv(args.data, args.target)
-    model = BestSubsetRegressor(
-        n_nonzero_coefs=args.k,
-        l0=args.l0,
-        l2=args.l2,
-        M=args.M,
-        time_limit=args.time_limit,
-        gap_tol=args.gap_tol,
-        verbose=not args.quiet,
-    ).fit(X, y)
-    res = model.result_
+    spec = MODELS[args.model]
+    if spec.needs_target and args.target is None:
+        raise ValueError(f"model {args.model!r} needs --target COLUMN.")
+    X, y, names = read_csv(args.data, args.target, spec.numeric_only)
+    args.verbose = not args.quiet
+    model = spec.build(args)
+    if y is None:
+        model.fit(X)
+    else:
+        model.fit(X, y)
     out = {
-        "status": res.status,
-        "objective": res.objective,
-        "bound": res.bound,
-        "gap": res.gap,
-        "n_nodes": res.n_nodes,
-        "runtime": res.runtime,
-        "intercept": model.intercept_,
-        "coefficients": {names[i]: float(model.coef_[i]) for i in np.flatnonzero(model.coef_)},
+        "model": args.model,
+        "estimator": type(model).__name__,
+        "data": args.data,
+        "target": args.target,
+        "n_samples": int(X.shape[0]),
+        "n_features": int(X.shape[1]),
+        "certificate": certificate(model.result_),
+        **spec.describe(model, names),
+        "log": model.result_.log,
     }
-    text = json.dumps(out, indent=2)
+    text = json.dumps(_jsonable(out), indent=2)
     if args.output:
         with open(args.output, "w") as handle:
             handle.write(text + "\n")
+        if not args.quiet:
+            print(f"\nwrote {args.output}")
     else:
         print(text)
     return 0
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``l0bnb`` console script."""
-    parser = argparse.ArgumentParser(prog="l0bnb", description=__doc__)
+def _solve_parser(sub, model: str) -> argparse.ArgumentParser:
+    solve = sub.add_parser(
+        "solve",
+        help="fit a model on a CSV file (header row), print the log, write JSON",
+        description="Fit a model on a CSV file. Models (--model): "
+        + "; ".join(f"{name}: {spec.help}" for name, spec in MODELS.items()),
+    )
+    solve.add_argument("data", help="CSV file with a header row")
+    solve.add_argument("--model", choices=sorted(MODELS), default=DEFAULT_MODEL)
+    solve.add_argument("--target", default=None, help="name of the response column")
+    solve.add_argument("--time-limit", type=float, default=None, help="seconds")
+    solve.add_argument("--gap-tol", type=float, default=1e-4, help="relative gap (1e-4)")
+    solve.add_argument("--max-nodes", type=int, default=None)
+    solve.add_argument("--output", default=None, help="write the JSON result here")
+    solve.add_argument("--quiet", action="store_true", help="no solver log")
+    if model in MODELS:
+        MODELS[model].add_arguments(solve)
+    solve.set_defaults(func=_solve)
+    return solve
+
+
+def _chosen_model(argv: list[str]) -> str:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model", default=DEFAULT_MODEL)
+    known, _ = pre.parse_known_args(argv)
+    return known.model
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``l0bnb`` parser; ``solve`` carries the options of the model named in ``argv``."""
+    parser = argparse.ArgumentParser(prog="l0bnb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="solve a built-in best-subset example with the log")
     demo.add_argument("--n", type=int, default=500)
@@ -87,22 +280,19 @@ def main(argv=None) -> int:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--time-limit", type=float, default=120.0)
     demo.set_defaults(func=_demo)
-    solve = sub.add_parser("solve", help="best subset on a CSV file (header row, numeric)")
-    solve.add_argument("data")
-    solve.add_argument("--target", required=True)
-    solve.add_argument("--k", type=int, default=None, help="number of nonzeros")
-    solve.add_argument("--l0", type=float, default=None, help="L0 penalty (instead of --k)")
-    solve.add_argument("--l2", type=float, default=1e-2)
-    solve.add_argument("--M", type=float, default=None)
-    solve.add_argument("--time-limit", type=float, default=None)
-    solve.add_argument("--gap-tol", type=float, default=1e-4)
-    solve.add_argument("--output", default=None, help="write the JSON result here")
-    solve.add_argument("--quiet", action="store_true")
-    solve.set_defaults(func=_solve)
-    args = parser.parse_args(argv)
+    models = sub.add_parser("models", help="list the models of 'l0bnb solve --model'")
+    models.set_defaults(func=_models)
+    _solve_parser(sub, _chosen_model(list(argv or [])))
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``l0bnb`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._progress import progress_bar
 from ._validation import (
     check_arrays,
     check_limits,
@@ -74,6 +75,7 @@ def best_subset_path(
     gap_tol: float = 1e-4,
     max_nodes: int | None = None,
     verbose: bool = False,
+    progress: bool | None = None,
 ) -> SubsetPath:
     """Solve best subset along a decreasing grid of ``l0``, warm-starting each point.
 
@@ -101,6 +103,11 @@ def best_subset_path(
     max_nodes : int, default=None
         Limit per point.
     verbose : bool, default=False
+        Print the solver log of every point.
+    progress : bool or None, default=None
+        Show a tqdm progress bar (model size reached out of ``max_nonzeros``, or points
+        solved out of ``len(l0_grid)``). ``None``: only in an interactive terminal and if
+        tqdm is installed; ``True`` requires tqdm.
 
     Returns
     -------
@@ -128,32 +135,37 @@ def best_subset_path(
     l0 = 0.99 * _largest_single_gain(Xc, yc, l2) if grid is None else float(grid[0])
     warm = None
     results, l0s = [], []
-    for point in range(n_l0 if grid is None else grid.size):
-        result = solve_best_subset(
-            Xc,
-            yc,
-            l0=l0,
-            l2=l2,
-            M=M,
-            time_limit=time_limit,
-            gap_tol=gap_tol,
-            max_nodes=max_nodes,
-            warm_start=warm,
-            verbose=verbose,
-        )
-        results.append(result)
-        l0s.append(l0)
-        warm = result.solution
-        support = np.flatnonzero(warm)
-        if grid is not None:
-            if point + 1 >= grid.size:
+    total = max_nonzeros if grid is None else grid.size
+    bar = progress_bar(progress, total, "best-subset path")
+    with bar:
+        for point in range(n_l0 if grid is None else grid.size):
+            result = solve_best_subset(
+                Xc,
+                yc,
+                l0=l0,
+                l2=l2,
+                M=M,
+                time_limit=time_limit,
+                gap_tol=gap_tol,
+                max_nodes=max_nodes,
+                warm_start=warm,
+                verbose=verbose,
+            )
+            results.append(result)
+            l0s.append(l0)
+            warm = result.solution
+            support = np.flatnonzero(warm)
+            bar.update(max(0, support.size - bar.n) if grid is None else 1)
+            bar.set_postfix_str(f"l0={l0:.3g} nnz={support.size} gap={result.gap:.1e}")
+            if grid is not None:
+                if point + 1 >= grid.size:
+                    break
+                l0 = float(grid[point + 1])
+                continue
+            if support.size >= max_nonzeros or support.size == X.shape[1]:
                 break
-            l0 = float(grid[point + 1])
-            continue
-        if support.size >= max_nonzeros or support.size == X.shape[1]:
-            break
-        r = yc - Xc[:, support] @ warm[support]
-        l0 = min(_largest_single_gain(Xc, r, l2, support), 0.95 * l0)
+            r = yc - Xc[:, support] @ warm[support]
+            l0 = min(_largest_single_gain(Xc, r, l2, support), 0.95 * l0)
     coef = np.array([res.solution for res in results])
     return SubsetPath(
         l0=np.array(l0s),
@@ -200,8 +212,14 @@ class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
     max_nodes : int, default=None
         Limit per path point.
     n_jobs : int, default=None
-        Folds solved in parallel through joblib (so Dask or Ray backends work unchanged).
+        Full-data paths (one per ``l2``) and then all ``(l2, fold)`` paths are solved in
+        parallel through joblib, so ``with joblib.parallel_config(backend="dask")`` runs
+        them on a Dask cluster unchanged.
     verbose : bool, default=False
+        Print the solver log of the final refit.
+    progress : bool or None, default=None
+        Show a tqdm progress bar over the fold paths. ``None``: only in an interactive
+        terminal and if tqdm is installed; ``True`` requires tqdm.
 
     Attributes
     ----------
@@ -240,6 +258,7 @@ class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
         max_nodes=None,
         n_jobs=None,
         verbose=False,
+        progress=None,
     ):
         self.l2 = l2
         self.max_nonzeros = max_nonzeros
@@ -252,6 +271,7 @@ class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
         self.max_nodes = max_nodes
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.progress = progress
 
     def fit(self, X, y):
         """Cross-validate the path and refit at the best penalties.
@@ -280,24 +300,44 @@ class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
         )
         cv = check_cv(self.cv)
         folds = list(cv.split(X, y))
+        l2s = [float(l2) for l2 in l2s]
+        bar = progress_bar(self.progress, len(l2s) * (1 + len(folds)), "best-subset CV")
+        with bar:
+            # Full-data paths fix the l0 grid of each l2; then every (l2, fold) path is one
+            # joblib task, so all of them can run at once on a cluster.
+            grids = []
+            for path in Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(best_subset_path)(
+                    X,
+                    y,
+                    l2=l2,
+                    max_nonzeros=self.max_nonzeros,
+                    n_l0=self.n_l0,
+                    progress=False,
+                    **common,
+                )
+                for l2 in l2s
+            ):
+                grids.append(path.l0)
+                bar.update(1)
+            tasks = [(i, train, test) for i in range(len(l2s)) for train, test in folds]
+            errors = []
+            for err in Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(_fold_errors)(X, y, train, test, l2s[i], grids[i], common)
+                for i, train, test in tasks
+            ):
+                errors.append(err)
+                bar.update(1)
         self.l0_grid_, self.mse_path_ = {}, {}
         best = (np.inf, None, None)
-        for l2 in l2s:
-            full = best_subset_path(
-                X, y, l2=float(l2), max_nonzeros=self.max_nonzeros, n_l0=self.n_l0, **common
-            )
-            grid = full.l0
-            errors = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fold_errors)(X, y, train, test, float(l2), grid, common)
-                for train, test in folds
-            )
-            mse = np.column_stack(errors)
-            self.l0_grid_[float(l2)] = grid
-            self.mse_path_[float(l2)] = mse
+        for i, l2 in enumerate(l2s):
+            mse = np.column_stack(errors[i * len(folds) : (i + 1) * len(folds)])
+            self.l0_grid_[l2] = grids[i]
+            self.mse_path_[l2] = mse
             mean = mse.mean(axis=1)
-            i = int(np.argmin(mean))
-            if mean[i] < best[0]:
-                best = (mean[i], float(grid[i]), float(l2))
+            j = int(np.argmin(mean))
+            if mean[j] < best[0]:
+                best = (mean[j], float(grids[i][j]), l2)
         _, self.l0_, self.l2_ = best
         from .subset import BestSubsetRegressor
 

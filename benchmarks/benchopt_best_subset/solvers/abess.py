@@ -1,0 +1,6 @@
+"""abess, in its own environment (benchmarks/.venvs), through benchmarks/_runner.py."""
+
+from benchmark_utils import make_peer_solver
+from benchopt import BaseSolver
+
+Solver = make_peer_solver(BaseSolver, "abess", "abess")

@@ -1,0 +1,6 @@
+"""L0Learn, in its own environment (benchmarks/.venvs), through benchmarks/_runner.py."""
+
+from benchmark_utils import make_peer_solver
+from benchopt import BaseSolver
+
+Solver = make_peer_solver(BaseSolver, "l0learn", "L0Learn")
