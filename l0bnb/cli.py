@@ -88,6 +88,47 @@ def _linear_describe(model, names):
     }
 
 
+# --------------------------------------------------------------------------- GraphL0
+
+
+def _graph_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--l0", type=float, default=None, help="edge price (default log(n)/n)")
+    parser.add_argument("--l2", type=float, default=1e-2, help="ridge penalty (default 0.01)")
+    parser.add_argument("--M", type=float, default=None, help="box on off-diagonal entries")
+    parser.add_argument(
+        "--heuristic", action="store_true", help="heuristic plus root bound only (large p)"
+    )
+
+
+def _graph_build(args):
+    from .estimators.graphical import GraphL0
+
+    return GraphL0(
+        l0=args.l0,
+        l2=args.l2,
+        M=args.M,
+        time_limit=args.time_limit,
+        gap_tol=args.gap_tol,
+        max_nodes=args.max_nodes,
+        solver="heuristic" if args.heuristic else "bnb",
+        verbose=args.verbose,
+    )
+
+
+def _graph_describe(model, names):
+    rows, cols = np.nonzero(np.triu(model.precision_, 1))
+    return {
+        "n_edges": int(model.n_edges_),
+        "edges": [
+            {"from": names[i], "to": names[j], "precision": float(model.precision_[i, j])}
+            for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+        ],
+        "diagonal": {
+            name: float(v) for name, v in zip(names, np.diag(model.precision_), strict=True)
+        },
+    }
+
+
 #: The models of ``l0bnb solve --model NAME``. Add an estimator with one entry.
 MODELS: dict[str, ModelSpec] = {
     "best_subset": ModelSpec(
@@ -95,6 +136,13 @@ MODELS: dict[str, ModelSpec] = {
         add_arguments=_best_subset_arguments,
         build=_best_subset_build,
         describe=_linear_describe,
+    ),
+    "graph_l0": ModelSpec(
+        help="sparse precision matrix / graph (GraphL0): --l0, --l2, --M, --heuristic",
+        add_arguments=_graph_arguments,
+        build=_graph_build,
+        describe=_graph_describe,
+        needs_target=False,
     ),
 }
 

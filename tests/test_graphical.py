@@ -264,3 +264,26 @@ def test_bad_warm_start_is_refused():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
+    import json
+
+    from l0bnb.cli import main
+
+    X = banded.X[:, :6]
+    names = [f"v{i}" for i in range(6)]
+    path = tmp_path / "data.csv"
+    np.savetxt(path, X, delimiter=",", header=",".join(names), comments="")
+    out = tmp_path / "graph.json"
+    args = ["solve", str(path), "--model", "graph_l0", "--l0", "0.05", "--l2", "0.05"]
+    assert main([*args, "--quiet", "--output", str(out)]) == 0
+    written = json.loads(out.read_text())
+    model = GraphL0(l0=0.05, l2=0.05).fit(X)
+    assert written["certificate"]["status"] == "optimal"
+    assert written["n_edges"] == model.n_edges_
+    rows, cols = np.nonzero(np.triu(model.precision_, 1))
+    assert [(e["from"], e["to"]) for e in written["edges"]] == [
+        (names[i], names[j]) for i, j in zip(rows, cols, strict=True)
+    ]
+    assert written["certificate"]["objective"] == pytest.approx(model.result_.objective)

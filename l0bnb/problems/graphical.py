@@ -25,6 +25,14 @@ _EMPTY = np.empty(0, dtype=np.int64)
 HEURISTIC_PERIOD = 10
 
 
+def _products(S: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``W = S T`` and ``quad_i = T_i' S T_i``: a loop over nonzeros for sparse T, BLAS else."""
+    if np.count_nonzero(T) * 8 < T.size:
+        return kern.product_with(S, T)
+    W = S @ T
+    return W, np.einsum("ij,ij->j", T, W)
+
+
 def _sparse(T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper-triangle nonzeros of T as (rows, cols, values) plus the diagonal."""
     rows, cols = np.nonzero(np.triu(T, 1))
@@ -99,7 +107,7 @@ class GraphL0Problem:
 
     def objective(self, solution: np.ndarray) -> float:
         """F of a symmetric precision matrix (every nonzero off-diagonal entry pays l0)."""
-        W, quad = kern.product_with(self.S, solution)
+        W, quad = _products(self.S, solution)
         return float(kern.integer_value(solution, quad, self.l0, self.l2))
 
     def _diagonal_start(self) -> np.ndarray:
@@ -109,7 +117,7 @@ class GraphL0Problem:
 
     def l0_descent(self, T, state, deadline, max_rounds=100, tol=1e-10):
         """L0L2 coordinate descent with hard thresholding; edges enter by their exact gain."""
-        W, quad = kern.product_with(self.S, T)
+        W, quad = _products(self.S, T)
         for _ in range(max_rounds):
             rows, cols = np.nonzero(np.triu(T, 1) != 0)
             rows_in, cols_in, gain = kern.l0_entrants(
@@ -131,7 +139,7 @@ class GraphL0Problem:
 
     def swap_search(self, T, state, deadline, max_passes=10):
         """Move single edges to the best other slot of either endpoint's row while F drops."""
-        W, quad = kern.product_with(self.S, T)
+        W, quad = _products(self.S, T)
         for _ in range(max_passes):
             moved = False
             rows, cols = np.nonzero(np.triu(T, 1) != 0)
@@ -146,7 +154,7 @@ class GraphL0Problem:
             if not moved:
                 break
             T = self.l0_descent(T, state, deadline)
-            W, quad = kern.product_with(self.S, T)
+            W, quad = _products(self.S, T)
         return T
 
     def _candidate(self, T) -> tuple[float, np.ndarray]:
@@ -169,6 +177,8 @@ class GraphL0Problem:
         # Relaxed supports differ at almost every node, so the heuristic runs at the root
         # and then every HEURISTIC_PERIOD nodes (it cost a quarter of the time otherwise).
         if node.depth > 0 and self.n_relaxations % HEURISTIC_PERIOD:
+            return None
+        if time.perf_counter() >= deadline:
             return None
         T_rel = relaxation.solution
         support = np.triu(T_rel, 1) != 0
@@ -210,7 +220,7 @@ class GraphL0Problem:
         in_active = np.triu(in_active, 1)
         args = (self.l0, self.l2, self.M, self.delta)
         bound, primal, sweep_tol, kappa = -np.inf, np.inf, 1e-4, None
-        W, quad = kern.product_with(self.S, T)
+        W, quad = _products(self.S, T)
         for _ in range(200):
             rows, cols = np.nonzero(in_active)
             for _ in range(1000):
@@ -218,7 +228,7 @@ class GraphL0Problem:
                 if move < sweep_tol or time.perf_counter() >= deadline:
                     break
             # Fresh products each round: incremental updates drift by rounding.
-            W, quad = kern.product_with(self.S, T)
+            W, quad = _products(self.S, T)
             dual, n_violators, dual_kappa = kern.hull_dual_bound(T, W, quad, state, self.L, *args)
             if dual > bound:
                 bound, kappa = dual, dual_kappa
@@ -239,7 +249,7 @@ class GraphL0Problem:
             sweep_tol *= 0.1
         relaxation = self._finish(state, T, Z, bound, primal)
         if kappa is not None and np.isfinite(cutoff) and bound < cutoff:
-            if not relaxation.integral:
+            if not relaxation.integral and time.perf_counter() < deadline:
                 self._fix_by_reduced_costs(relaxation, state, dual_point, kappa, bound, cutoff)
         return relaxation
 
