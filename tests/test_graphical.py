@@ -15,7 +15,7 @@ from l0bnb.engine.search import Limits, solve
 from l0bnb.kernels import graphical as kern
 from l0bnb.kernels.graphical import ONE, ZERO
 from l0bnb.problems.graphical import GraphL0Problem
-from l0bnb.problems.graphical_box import certified_box_l2_zero
+from l0bnb.problems.graphical_box import certified_box
 from l0bnb.reference.graphical_support import (
     brute_force_graphical,
     graphical_objective,
@@ -69,7 +69,7 @@ def enumerated():
         S = small_covariance(seed)
         box = M
         if box is None:
-            box = np.inf if l2 > 0 else certified_box_l2_zero(S, np.sum(np.log(np.diag(S))) + 4)
+            box = np.inf if l2 > 0 else certified_box(S, 0.0, np.sum(np.log(np.diag(S))) + 4)
         out[seed] = (S, box, every_support(S, l0, l2, box))
     return out
 
@@ -154,7 +154,7 @@ def test_certified_box_never_cuts_the_optimum():
     for seed in range(3):
         S = small_covariance(seed, p=3)
         unboxed = brute_force_graphical(S, 0.02, 0.0, 1e6)
-        box = certified_box_l2_zero(S, np.sum(np.log(np.diag(S))) + 3)
+        box = certified_box(S, 0.0, np.sum(np.log(np.diag(S))) + 3)
         T = unboxed.solution
         assert box >= np.max(np.abs(T[np.triu_indices(3, 1)]))
 

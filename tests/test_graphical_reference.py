@@ -10,6 +10,8 @@ import pytest
 
 from l0bnb.datasets.graphical import make_graphical_instance
 from l0bnb.engine.result import OPTIMAL, TIME_LIMIT
+from l0bnb.engine.search import Limits, solve
+from l0bnb.problems.graphical import GraphL0Problem
 from l0bnb.reference.graphical import certified_box, solve_graphical_reference
 from l0bnb.reference.graphical_support import brute_force_graphical, graphical_objective
 
@@ -106,13 +108,19 @@ def test_singular_covariance_without_box_raises():
     assert solve_graphical_reference(S, 0.5, 0.0, 0.5, time_limit=0.5).objective < np.inf
 
 
-def test_six_nodes_solve_to_optimality():
+def test_six_nodes_solve_to_optimality_and_agree_with_the_engine():
     S = _covariance(0, 6)
     result = solve_graphical_reference(S, 0.05, 0.05, time_limit=60.0)
     assert result.status == OPTIMAL
     assert result.runtime < 60.0
     assert result.bound <= result.objective
     assert result.objective == pytest.approx(graphical_objective(S, result.solution, 0.05, 0.05))
+    engine = solve(GraphL0Problem(S, 0.05, 0.05, np.inf), Limits(time_limit=30.0))
+    assert engine.status == OPTIMAL
+    scale = max(1.0, abs(result.objective))
+    assert abs(engine.objective - result.objective) <= 1e-6 * scale
+    assert engine.bound <= result.objective + 1e-9 * scale
+    assert result.bound <= engine.objective + 1e-9 * scale
 
 
 def test_time_limit_is_honoured():

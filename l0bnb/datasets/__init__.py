@@ -7,4 +7,7 @@ __all__ = [
     "GraphicalData",
     "SparseRegressionData",
     "graph_recovery_scores",
-    "make_graphical_instance", "make_sparse_regression", "preprocess_like_l0bnb1"]
+    "make_graphical_instance",
+    "make_sparse_regression",
+    "preprocess_like_l0bnb1",
+]

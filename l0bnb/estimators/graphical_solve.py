@@ -9,7 +9,7 @@ import numpy as np
 from ..engine.result import SolveResult
 from ..engine.search import Limits, solve
 from ..problems.graphical import GraphL0Problem
-from ..problems.graphical_box import certified_box_l2_zero
+from ..problems.graphical_box import certified_box
 from ._validation import check_limits
 
 SOLVERS = ("bnb", "heuristic", "reference", "scip", "brute_force")
@@ -63,7 +63,7 @@ def resolve_box(S: np.ndarray, l0: float, l2: float, M) -> float:
     # The empty graph is feasible: its objective is an upper bound for the certificate.
     d = np.diag(S)
     upper = float(np.sum(np.log(d)) + S.shape[0])
-    return certified_box_l2_zero(S, upper)
+    return certified_box(S, 0.0, upper)
 
 
 def solve_graphical(
