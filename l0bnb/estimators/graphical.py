@@ -94,7 +94,7 @@ class GraphL0(EmpiricalCovariance):
     --------
     >>> from l0bnb import GraphL0
     >>> from l0bnb.datasets import make_graphical_instance
-    >>> data = make_graphical_instance(300, 8, "banded", bandwidth=1, seed=0)
+    >>> data = make_graphical_instance(300, 8, "banded", bandwidth=1, cond=5, seed=0)
     >>> model = GraphL0(l0=0.05, l2=0.05).fit(data.X)
     >>> model.n_edges_, model.result_.status
     (7, 'optimal')
