@@ -12,6 +12,8 @@ from .estimators._validation import SearchLimitWarning
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
+from .estimators.trimmed import PenalizedLTSRegressor
+from .estimators.trimmed_solve import solve_lts
 
 __version__ = "2.0.0.dev0"
 
@@ -19,6 +21,7 @@ __all__ = [
     "BNBTree",
     "BestSubsetRegressor",
     "BestSubsetRegressorCV",
+    "PenalizedLTSRegressor",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",
@@ -27,4 +30,5 @@ __all__ = [
     "fit_path",
     "gen_synthetic",
     "solve_best_subset",
+    "solve_lts",
 ]

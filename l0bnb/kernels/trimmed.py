@@ -191,9 +191,7 @@ def fast_lts(X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed):
                 keep_theta[worst] = theta
     for k in range(n_best):
         if np.isfinite(keep_obj[k]):
-            theta, obj, _ = c_steps(
-                X, y, keep_theta[k], l2, fit_intercept, box, mode, h, mu, 200
-            )
+            theta, obj, _ = c_steps(X, y, keep_theta[k], l2, fit_intercept, box, mode, h, mu, 200)
             keep_theta[k] = theta
             keep_obj[k] = obj
     order = np.argsort(keep_obj)
@@ -265,7 +263,7 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds):
                 a = _design_row(X, i, fit_intercept)
                 lev = a @ Ginv @ a
                 if 1.0 - lev > 1e-10:
-                    delta = -e[i] ** 2 / (1.0 - lev) + mu
+                    delta = -(e[i] ** 2) / (1.0 - lev) + mu
                     if delta < best_delta:
                         best_delta, bi, bo = delta, i, -1
             for o in outs:
@@ -516,3 +514,27 @@ def node_bound(X, y, theta, types, M, eta, l2, box, fit_intercept, const):
     r = residuals(X, y, theta)
     alpha = _derivatives(r, types, kap)
     return dual_value(X, y, alpha, types, M, kap, eta, l2, box, fit_intercept, const)
+
+
+@njit(cache=True)
+def ellipsoid_radii(X, y, mask, l2, fit_intercept):
+    """Residual ranges over ``{theta : sum_{i in mask} r_i^2 + l2 ||beta||^2 <= UB}``.
+
+    Returns ``(|r_i(theta_I)|, a_i^T G^-1 a_i, S_I)`` with ``theta_I`` the ridge fit on the
+    mask and ``S_I`` its value: for any ``theta`` in the set,
+    ``|r_i(theta)| <= |r_i(theta_I)| + sqrt((UB - S_I) a_i^T G^-1 a_i)``.
+    """
+    n, p = X.shape
+    idx = np.flatnonzero(mask)
+    theta = ridge_fit(X, y, idx, l2, fit_intercept, 0.0)
+    r = residuals(X, y, theta)
+    S = 0.0
+    for i in idx:
+        S += r[i] * r[i]
+    S += l2 * (theta[1:] @ theta[1:])
+    Ginv = _gram_inverse(X, mask, l2, fit_intercept)
+    lev = np.empty(n)
+    for i in range(n):
+        a = _design_row(X, i, fit_intercept)
+        lev[i] = max(a @ Ginv @ a, 0.0)
+    return np.abs(r), lev, S

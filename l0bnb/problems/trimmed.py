@@ -40,8 +40,9 @@ NODE_ETA_STEPS = 4
 BOUND_SLACK = 1e-10
 
 
-def lts_heuristic(X, y, *, mode, h, mu, l2, fit_intercept, box=0.0, n_starts=500, seed=0,
-                  n_best=10, swaps=True):
+def lts_heuristic(
+    X, y, *, mode, h, mu, l2, fit_intercept, box=0.0, n_starts=500, seed=0, n_best=10, swaps=True
+):
     """Ridge FAST-LTS, then pairwise swaps (Hawkins) on the best fit.
 
     Returns ``(theta, objective, best_thetas)`` where ``theta = (b0, beta)`` and
@@ -53,13 +54,23 @@ def lts_heuristic(X, y, *, mode, h, mu, l2, fit_intercept, box=0.0, n_starts=500
     h_ = int(h) if h is not None else X.shape[0]
     mu_ = float(mu) if mu is not None else 0.0
     theta, obj, thetas, objs = K.fast_lts(
-        X, y, float(l2), bool(fit_intercept), float(box), code, h_, mu_,
-        int(max(n_starts, 1)), int(n_best), int(seed),
+        X,
+        y,
+        float(l2),
+        bool(fit_intercept),
+        float(box),
+        code,
+        h_,
+        mu_,
+        int(max(n_starts, 1)),
+        int(n_best),
+        int(seed),
     )
     thetas = thetas[np.isfinite(objs)]
     if swaps:
-        cand, cobj = K.swap_search(X, y, theta, float(l2), bool(fit_intercept), code, h_, mu_,
-                                   50, 200)
+        cand, cobj = K.swap_search(
+            X, y, theta, float(l2), bool(fit_intercept), code, h_, mu_, 50, 200
+        )
         feasible = box <= 0.0 or np.max(np.abs(cand[1:]), initial=0.0) <= box
         if feasible and cobj < obj:
             theta, obj = cand, cobj
@@ -89,8 +100,21 @@ class TrimmedProblem:
         FAST-LTS starts and seed when ``start`` is None.
     """
 
-    def __init__(self, X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_intercept=True,
-                 coef_bound=None, start=None, n_starts=500, seed=0):
+    def __init__(
+        self,
+        X,
+        y,
+        *,
+        mode="trimmed",
+        h=None,
+        mu=None,
+        l2=0.0,
+        fit_intercept=True,
+        coef_bound=None,
+        start=None,
+        n_starts=500,
+        seed=0,
+    ):
         self.X = np.asfortranarray(X, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         self.n, self.p = self.X.shape
@@ -151,8 +175,15 @@ class TrimmedProblem:
     def initial_incumbent(self, deadline: float):
         if self.start is None:
             theta, obj, _ = lts_heuristic(
-                self.X, self.y, mode=self.mode, h=self.h, mu=self.mu, l2=self.l2,
-                fit_intercept=self.fit_intercept, box=self.box, n_starts=self.n_starts,
+                self.X,
+                self.y,
+                mode=self.mode,
+                h=self.h,
+                mu=self.mu,
+                l2=self.l2,
+                fit_intercept=self.fit_intercept,
+                box=self.box,
+                n_starts=self.n_starts,
                 seed=self.seed,
             )
         else:
@@ -167,8 +198,17 @@ class TrimmedProblem:
         return obj, theta
 
     def objective(self, solution) -> float:
-        return float(K.objective(self.X, self.y, np.asarray(solution, dtype=np.float64),
-                                 self.l2, self.code, self.h, self.mu))
+        return float(
+            K.objective(
+                self.X,
+                self.y,
+                np.asarray(solution, dtype=np.float64),
+                self.l2,
+                self.code,
+                self.h,
+                self.mu,
+            )
+        )
 
     def _effective_types(self, state):
         """Node types with the budget propagated (all free in / all free out)."""
@@ -194,7 +234,7 @@ class TrimmedProblem:
         else:
             theta0, eta = node.warm
         X, y, l2, box, fi = self.X, self.y, self.l2, self.box, self.fit_intercept
-        M = self.M
+        M = self._node_radii(eff)
         best = (-math.inf, theta0, eta)
         value = math.inf
         theta = theta0
@@ -203,8 +243,9 @@ class TrimmedProblem:
             const = self.mu * n_eff_out if self.code == K.CAPPED else 0.0
             kap = K.kappa(M, eta)
             if free.any():
-                theta, value, _ = K.minimize_relaxation(X, y, theta0, eff, kap, l2, box, fi,
-                                                        const, 60, 1e-15)
+                theta, value, _ = K.minimize_relaxation(
+                    X, y, theta0, eff, kap, l2, box, fi, const, 60, 1e-15
+                )
             else:
                 theta = self._leaf_fit(eff)
                 value = K.relaxed_value(K.residuals(X, y, theta), theta[1:], eff, kap, l2, const)
@@ -220,8 +261,9 @@ class TrimmedProblem:
             for _ in range(steps):
                 kap = K.kappa(M, eta)
                 const = -eta * k
-                theta, val, _ = K.minimize_relaxation(X, y, theta, eff, kap, l2, box, fi, const,
-                                                      60, 1e-12)
+                theta, val, _ = K.minimize_relaxation(
+                    X, y, theta, eff, kap, l2, box, fi, const, 60, 1e-12
+                )
                 d = K.node_bound(X, y, theta, eff, M, eta, l2, box, fi, const)
                 if d > best[0]:
                     best, value = (d, theta, eta), val
@@ -236,8 +278,11 @@ class TrimmedProblem:
                     lo = eta
                 else:
                     hi = eta
-                eta = math.sqrt(lo * hi) if lo > 0 and math.isfinite(hi) else (
-                    4.0 * eta if not math.isfinite(hi) else eta / 4.0)
+                eta = (
+                    math.sqrt(lo * hi)
+                    if lo > 0 and math.isfinite(hi)
+                    else (4.0 * eta if not math.isfinite(hi) else eta / 4.0)
+                )
         bound, theta, eta = best
         bound -= BOUND_SLACK * max(1.0, abs(bound))
         kap = K.kappa(M, eta)
@@ -253,11 +298,36 @@ class TrimmedProblem:
             z = K.outlier_weights(r, eff, M, kap, eta)
             idx = np.flatnonzero(free)
             score = np.abs(z[idx] - 0.5) + 1e-9 * np.abs(np.abs(r[idx]) - kap[idx]) / (
-                1.0 + np.abs(r[idx]))
+                1.0 + np.abs(r[idx])
+            )
             i = int(idx[np.argmin(score)])
             info.update(branch=i, z=float(z[i]), sign=float(r[i]))
-        return Relaxation(bound=float(bound), value=float(value if math.isfinite(value) else bound),
-                          solution=(theta, eta), integral=integral, candidate=candidate, info=info)
+        return Relaxation(
+            bound=float(bound),
+            value=float(value if math.isfinite(value) else bound),
+            solution=(theta, eta),
+            integral=integral,
+            candidate=candidate,
+            info=info,
+        )
+
+    def _node_radii(self, eff):
+        """Residual bounds of the node: the global ``M`` tightened by its inliers.
+
+        Every completion with ``F <= UB`` keeps ``theta`` in the ellipsoid
+        ``sum_I r_i^2 + l2 ||beta||^2 <= UB``; once the inliers determine ``theta`` (at
+        least ``d`` of them, or ``l2 > 0`` without intercept), residuals over it are bounded
+        in closed form. A relative margin covers the jitter of the Gram inverse.
+        """
+        mask = eff == K.INLIER
+        n_in = int(mask.sum())
+        d = self.p + (1 if self.fit_intercept else 0)
+        if n_in < d and not (self.l2 > 0 and (n_in >= 1 or not self.fit_intercept)):
+            return self.M
+        center, lev, S = K.ellipsoid_radii(self.X, self.y, mask, self.l2, self.fit_intercept)
+        slack = max(self.ub - S, 0.0)
+        radius = (center + np.sqrt(slack * lev)) * (1.0 + 1e-9) + 1e-12
+        return np.minimum(self.M, radius)
 
     def _leaf_fit(self, eff):
         """Exact (boxed) ridge fit on the inliers of a leaf: its dual point closes the gap."""
@@ -266,8 +336,9 @@ class TrimmedProblem:
         if self.box > 0 and np.max(np.abs(theta[1:]), initial=0.0) > self.box:
             from ..reference.trimmed import subset_fit
 
-            theta, _ = subset_fit(self.X, self.y, idx, l2=self.l2,
-                                  fit_intercept=self.fit_intercept, box=self.box)
+            theta, _ = subset_fit(
+                self.X, self.y, idx, l2=self.l2, fit_intercept=self.fit_intercept, box=self.box
+            )
             theta[1:] = np.clip(theta[1:], -self.box, self.box)
         return theta
 
@@ -276,8 +347,18 @@ class TrimmedProblem:
         if node.depth > 5 and self.calls % 10:
             return None
         theta = relaxation.solution[0]
-        theta, obj, _ = K.c_steps(self.X, self.y, theta, self.l2, self.fit_intercept, self.box,
-                                  self.code, self.h, self.mu, 50)
+        theta, obj, _ = K.c_steps(
+            self.X,
+            self.y,
+            theta,
+            self.l2,
+            self.fit_intercept,
+            self.box,
+            self.code,
+            self.h,
+            self.mu,
+            50,
+        )
         obj = self.objective(theta)
         self.note_value(obj)
         return obj, theta
@@ -315,8 +396,7 @@ class TrimmedProblem:
             bounds.append((s, s))
         else:
             bounds.append((0.0, self.E))
-        res = linprog(np.zeros(p + 2), A_ub=A, b_ub=np.array(rhs), bounds=bounds,
-                      method="highs")
+        res = linprog(np.zeros(p + 2), A_ub=A, b_ub=np.array(rhs), bounds=bounds, method="highs")
         if res.status == 2:
             self.lp_pruned += 1
             return False
@@ -334,8 +414,11 @@ class TrimmedProblem:
             options += [K.OUT_ABOVE, K.OUT_BELOW]
         out_first = K.OUT_ABOVE if relaxation.info["sign"] >= 0 else K.OUT_BELOW
         other = K.OUT_BELOW if out_first == K.OUT_ABOVE else K.OUT_ABOVE
-        order = [K.INLIER, out_first, other] if relaxation.info["z"] < 0.5 else [
-            out_first, K.INLIER, other]
+        order = (
+            [K.INLIER, out_first, other]
+            if relaxation.info["z"] < 0.5
+            else [out_first, K.INLIER, other]
+        )
         children = []
         for t in order:
             if t not in options:
@@ -344,8 +427,14 @@ class TrimmedProblem:
             child[i] = t
             if not self._cell_feasible(child):
                 continue
-            children.append(Node(bound=relaxation.bound, depth=node.depth + 1, state=child,
-                                 warm=relaxation.solution))
+            children.append(
+                Node(
+                    bound=relaxation.bound,
+                    depth=node.depth + 1,
+                    state=child,
+                    warm=relaxation.solution,
+                )
+            )
         return children
 
     def describe(self) -> list[str]:

@@ -66,13 +66,14 @@ def subset_fit(X, y, idx, *, l2=0.0, fit_intercept=True, box=None) -> tuple[np.n
         lower = np.concatenate([np.full(k, -np.inf), np.full(p, -box)])
         upper = np.concatenate([np.full(k, np.inf), np.full(p, box)])
         sol = lsq_linear(A, b, bounds=(lower, upper), method="bvls", tol=1e-14).x
-    theta[1 - k:] = sol
+    theta[1 - k :] = sol
     res = b - A @ sol
     return sol, float(res @ res)
 
 
-def brute_force_lts(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_intercept=True,
-                    box=None) -> SolveResult:
+def brute_force_lts(
+    X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_intercept=True, box=None
+) -> SolveResult:
     """Enumerate every inlier set and fit it exactly; ``solution`` is the best ``theta``.
 
     Trimmed: all ``h``-subsets; capped: all subsets, each paying ``mu`` per outlier.
@@ -101,9 +102,16 @@ def brute_force_lts(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_interc
     # subset_fit's value already includes the ridge term (augmented rows).
     best_obj = lts_objective(X, y, best_theta, mode=mode, h=h, mu=mu, l2=l2)
     best_obj = min(best_obj, best)
-    return SolveResult(status=OPTIMAL, objective=best_obj, bound=best, gap=0.0, n_nodes=count,
-                       runtime=time.perf_counter() - start, solution=best_theta,
-                       solver="brute-force")
+    return SolveResult(
+        status=OPTIMAL,
+        objective=best_obj,
+        bound=best,
+        gap=0.0,
+        n_nodes=count,
+        runtime=time.perf_counter() - start,
+        solution=best_theta,
+        solver="brute-force",
+    )
 
 
 # --------------------------------------------------------------------------- MIO model
@@ -137,8 +145,13 @@ def _build_model(X, y, *, mode, h, mu, l2, fit_intercept, B, B0, M, E, quadratic
     m.w = pe.Var(range(n), bounds=lambda _, i: (-float(M[i]), float(M[i])))
     m.z = pe.Var(range(n), domain=pe.Binary)
     m.v = pe.Var(range(n), bounds=(0.0, E * E))
-    m.fit = pe.Constraint(range(n), rule=lambda m, i: float(y[i]) - m.b0 - pe.quicksum(
-        float(X[i, j]) * m.beta[j] for j in range(p)) == m.e[i] + m.w[i])
+    m.fit = pe.Constraint(
+        range(n),
+        rule=lambda m, i: (
+            float(y[i]) - m.b0 - pe.quicksum(float(X[i, j]) * m.beta[j] for j in range(p))
+            == m.e[i] + m.w[i]
+        ),
+    )
     m.w_up = pe.Constraint(range(n), rule=lambda m, i: m.w[i] <= float(M[i]) * m.z[i])
     m.w_lo = pe.Constraint(range(n), rule=lambda m, i: -m.w[i] <= float(M[i]) * m.z[i])
     m.e_up = pe.Constraint(range(n), rule=lambda m, i: m.e[i] <= E * (1 - m.z[i]))
@@ -175,9 +188,23 @@ def _add_cuts(model, residual, z, beta, l2):
                 model.cuts.add(model.q[j] >= 2.0 * c * model.beta[j] - c * c)
 
 
-def solve_lts_reference(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_intercept=True,
-                        box=None, solver="highs", start=None, time_limit=60.0, gap_tol=1e-7,
-                        max_rounds=50, verbose=False) -> SolveResult:
+def solve_lts_reference(
+    X,
+    y,
+    *,
+    mode="trimmed",
+    h=None,
+    mu=None,
+    l2=0.0,
+    fit_intercept=True,
+    box=None,
+    solver="highs",
+    start=None,
+    time_limit=60.0,
+    gap_tol=1e-7,
+    max_rounds=50,
+    verbose=False,
+) -> SolveResult:
     """Solve penalised LTS with an off-the-shelf MIP solver (tiny instances).
 
     Parameters
@@ -219,14 +246,35 @@ def solve_lts_reference(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_in
     t0 = time.perf_counter()
     kw = dict(mode=mode, h=h, mu=mu, l2=l2)
     if start is None:
-        start, _, _ = lts_heuristic(X, y, mode=mode, h=h, mu=mu, l2=l2,
-                                    fit_intercept=fit_intercept,
-                                    box=box if l2 == 0 else 0.0, n_starts=200)
+        start, _, _ = lts_heuristic(
+            X,
+            y,
+            mode=mode,
+            h=h,
+            mu=mu,
+            l2=l2,
+            fit_intercept=fit_intercept,
+            box=box if l2 == 0 else 0.0,
+            n_starts=200,
+        )
     upper, best = lts_objective(X, y, start, **kw), np.asarray(start, dtype=float)
-    B, B0, M, E = _radii(X, y, upper, mode=mode, mu=mu, l2=l2, fit_intercept=fit_intercept,
-                         box=box)
-    model = _build_model(X, y, mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept,
-                         B=B, B0=B0, M=M, E=E, quadratic=(solver == "scip"))
+    B, B0, M, E = _radii(
+        X, y, upper, mode=mode, mu=mu, l2=l2, fit_intercept=fit_intercept, box=box
+    )
+    model = _build_model(
+        X,
+        y,
+        mode=mode,
+        h=h,
+        mu=mu,
+        l2=l2,
+        fit_intercept=fit_intercept,
+        B=B,
+        B0=B0,
+        M=M,
+        E=E,
+        quadratic=(solver == "scip"),
+    )
     lower, log, rounds = -math.inf, [], 0
     fit_box = box if l2 == 0 else None
 
@@ -239,10 +287,15 @@ def solve_lts_reference(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_in
         from pyomo.contrib.solver.common.factory import SolverFactory
 
         opt = SolverFactory("scip_direct")
-        res = opt.solve(model, tee=False, load_solutions=False,
-                        raise_exception_on_nonoptimal_result=False,
-                        time_limit=max(time_limit - (time.perf_counter() - t0), 1e-3),
-                        rel_gap=gap_tol, solver_options={"display/verblevel": 0})
+        res = opt.solve(
+            model,
+            tee=False,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=max(time_limit - (time.perf_counter() - t0), 1e-3),
+            rel_gap=gap_tol,
+            solver_options={"display/verblevel": 0},
+        )
         if res.objective_bound is not None:
             lower = float(res.objective_bound)
         if res.incumbent_objective is not None:
@@ -286,8 +339,9 @@ def solve_lts_reference(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_in
             rt = y - theta[0] - X @ theta[1:]
             _add_cuts(model, e, z, beta, l2)
             _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
-            log.append({"round": rounds, "lower": lower, "upper": upper,
-                        "time": time.perf_counter() - t0})
+            log.append(
+                {"round": rounds, "lower": lower, "upper": upper, "time": time.perf_counter() - t0}
+            )
             if verbose:
                 print(f"round {rounds:3d}  lower {lower:.10g}  upper {upper:.10g}")
             if relative_gap(upper, lower) <= gap_tol or upper - lower <= 1e-9:
@@ -303,6 +357,15 @@ def solve_lts_reference(X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_in
         status = GAP_LIMIT
     else:
         status = TIME_LIMIT if elapsed >= time_limit else NODE_LIMIT
-    return SolveResult(status=status, objective=upper, bound=bound, gap=gap, n_nodes=rounds,
-                       runtime=elapsed, solution=best, log=log,
-                       solver=f"reference-{solver}", info={"M": M, "E": E, "B": B})
+    return SolveResult(
+        status=status,
+        objective=upper,
+        bound=bound,
+        gap=gap,
+        n_nodes=rounds,
+        runtime=elapsed,
+        solution=best,
+        log=log,
+        solver=f"reference-{solver}",
+        info={"M": M, "E": E, "B": B},
+    )
