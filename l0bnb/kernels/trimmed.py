@@ -170,14 +170,15 @@ def fast_lts(X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed):
     best are iterated to convergence. Returns the best ``theta``, its objective and the
     ``n_best`` converged fits (rows), best first.
     """
-    np.random.seed(seed)
+    # Numba seeds and draws from its own legacy-API generator (Generators are not cached).
+    np.random.seed(seed)  # noqa: NPY002
     n, p = X.shape
     d = p + (1 if fit_intercept else 0)
     size = min(max(d, 1), n)
     keep_theta = np.zeros((n_best, p + 1))
     keep_obj = np.full(n_best, np.inf)
     for _ in range(n_starts):
-        idx = np.sort(np.random.permutation(n)[:size])
+        idx = np.sort(np.random.permutation(n)[:size])  # noqa: NPY002
         theta = ridge_fit(X, y, idx, l2, fit_intercept, box)
         theta, obj, _ = c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, 2)
         worst = np.argmax(keep_obj)
@@ -413,7 +414,8 @@ def minimize_relaxation(X, y, theta0, types, kap, l2, box, fit_intercept, const,
     r = residuals(X, y, theta)
     val = relaxed_value(r, theta[1:], types, kap, l2, const)
     it = 0
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         alpha = _derivatives(r, types, kap)
         grad = np.zeros(p + 1)
         grad[0] = -alpha.sum() if fit_intercept else 0.0

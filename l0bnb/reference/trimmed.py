@@ -68,7 +68,7 @@ def subset_fit(X, y, idx, *, l2=0.0, fit_intercept=True, box=None) -> tuple[np.n
         sol = lsq_linear(A, b, bounds=(lower, upper), method="bvls", tol=1e-14).x
     theta[1 - k :] = sol
     res = b - A @ sol
-    return sol, float(res @ res)
+    return theta, float(res @ res)
 
 
 def brute_force_lts(
