@@ -223,6 +223,11 @@ def solve_lts(
     """
     start_time = time.perf_counter()
     X, y = check_arrays(X, y)
+    # Numba compiles one specialisation per array flavour: keep to writeable arrays.
+    if not X.flags.writeable:
+        X = X.copy(order="F")
+    if not y.flags.writeable:
+        y = y.copy()
     n, p = X.shape
     h = resolve_h(
         n,
