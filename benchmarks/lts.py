@@ -1,4 +1,4 @@
-"""Penalised LTS benchmark: l0bnb branch and bound against FAST-LTS, Huber, RANSAC, Theil-Sen, SCIP.
+"""Penalised LTS benchmark: l0bnb BnB vs FAST-LTS, Huber, RANSAC, Theil-Sen and SCIP.
 
 Every method sees the same contaminated instance (``l0bnb.datasets.make_lts_instance``) and
 is scored the same way: coefficient error ``||b - b*||``, outlier precision / recall of the
@@ -227,20 +227,21 @@ def main(argv=None):
         h = HEADLINE
         rows += instance_rows(h["n"], h["p"], h["outlier_type"], h["contamination"], 60.0)
         print(table(rows[-5:]), flush=True)
+    cmd = argv if argv is not None else sys.argv[1:]
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [
             "# Penalised LTS benchmark",
             "",
-            f"Command: `python benchmarks/lts.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
+            f"Command: `python benchmarks/lts.py {' '.join(cmd)}`"
             f"  ({stamp}, {platform.machine()}, {platform.processor() or 'cpu'})",
             "",
             f"Versions: {versions()}",
             "",
             "Time limit per l0bnb / SCIP run: "
             f"{limit:g} s (headline n = 5000, p = 20: 60 s). Status `heuristic`: no search, "
-            "bound 0. Precision/recall: flagged outliers vs the generated ones; methods other than "
-            "RANSAC flag the n - h largest |residuals|. LTS obj: sum of the h smallest squared "
+            "bound 0. Precision/recall: flagged outliers vs the generated ones; methods "
+            "other than RANSAC flag the n - h largest |residuals|. LTS obj: sum of the h smallest squared "
             "residuals of each method's fit (lower is better; the BnB minimises it).",
             "",
             "**Load caveat**: run on a 2-core machine shared with 4 other agents; timings are "
