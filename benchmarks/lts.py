@@ -242,7 +242,8 @@ def main(argv=None):
             f"{limit:g} s (headline n = 5000, p = 20: 60 s). Status `heuristic`: no search, "
             "bound 0. Precision/recall: flagged outliers vs the generated ones; methods "
             "other than RANSAC flag the n - h largest |residuals|. LTS obj: sum of the h "
-            "smallest squared residuals of each method's fit (lower is better; the BnB minimises it).",
+            "smallest squared residuals of each method's fit (lower is better; the BnB "
+            "minimises it).",
             "",
             "**Load caveat**: run on a 2-core machine shared with 4 other agents; timings are "
             "inflated and noisy.",
