@@ -261,6 +261,7 @@ def solve_lts(
         box=0.0,
         n_starts=n_starts,
         seed=seed,
+        deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
     )
     box = 0.0
     if l2 == 0.0:

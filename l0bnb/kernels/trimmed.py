@@ -92,6 +92,22 @@ def best_mask(r, mode, h, mu):
 
 
 @njit(cache=True)
+def _gram(A):
+    """``A^T A`` by explicit loops: BLAS threads oversubscribe a loaded machine."""
+    m, q = A.shape
+    At = np.ascontiguousarray(A.T)
+    G = np.empty((q, q))
+    for j in range(q):
+        for k in range(j, q):
+            acc = 0.0
+            for i in range(m):
+                acc += At[j, i] * At[k, i]
+            G[j, k] = acc
+            G[k, j] = acc
+    return G
+
+
+@njit(cache=True)
 def ridge_fit(X, y, idx, l2, fit_intercept, box):
     """Exact ridge fit on the rows ``idx`` with a free, unpenalised intercept.
 
@@ -120,8 +136,13 @@ def ridge_fit(X, y, idx, l2, fit_intercept, box):
         for j in range(p):
             XH[:, j] -= xm[j]
         yH = yH - ym
-    G = XH.T @ XH
-    rhs = XH.T @ yH
+    G = _gram(XH)
+    rhs = np.zeros(p)
+    for j in range(p):
+        acc = 0.0
+        for k in range(m):
+            acc += XH[k, j] * yH[k]
+        rhs[j] = acc
     scale = 0.0
     for j in range(p):
         scale = max(scale, G[j, j])
@@ -443,7 +464,7 @@ def minimize_relaxation(X, y, theta0, types, kap, l2, box, fit_intercept, const,
                 A[k, 0] = 1.0 if fit_intercept else 0.0
                 for j in range(p):
                     A[k, 1 + j] = X[Q[k], j]
-            H = 2.0 * (A.T @ A)
+            H = 2.0 * _gram(A)
         scale = 1.0
         for j in range(p + 1):
             scale = max(scale, H[j, j])

@@ -40,32 +40,68 @@ NODE_ETA_STEPS = 4
 BOUND_SLACK = 1e-10
 
 
+#: FAST-LTS runs in chunks of this many starts, so a deadline is checked between them.
+START_CHUNK = 100
+
+
 def lts_heuristic(
-    X, y, *, mode, h, mu, l2, fit_intercept, box=0.0, n_starts=500, seed=0, n_best=10, swaps=True
+    X,
+    y,
+    *,
+    mode,
+    h,
+    mu,
+    l2,
+    fit_intercept,
+    box=0.0,
+    n_starts=500,
+    seed=0,
+    n_best=10,
+    swaps=True,
+    deadline=math.inf,
 ):
     """Ridge FAST-LTS, then pairwise swaps (Hawkins) on the best fit.
 
-    Returns ``(theta, objective, best_thetas)`` where ``theta = (b0, beta)`` and
-    ``best_thetas`` are the converged fits of the ``n_best`` best starts, best first.
+    Starts run in chunks of :data:`START_CHUNK`; after the first chunk, no new chunk starts
+    past ``deadline`` (``time.perf_counter()`` seconds). Returns
+    ``(theta, objective, best_thetas)`` where ``theta = (b0, beta)`` and ``best_thetas``
+    are the converged fits of the ``n_best`` best starts, best first.
     """
     code = MODES[mode]
     X = np.asfortranarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     h_ = int(h) if h is not None else X.shape[0]
     mu_ = float(mu) if mu is not None else 0.0
-    theta, obj, thetas, objs = K.fast_lts(
-        X,
-        y,
-        float(l2),
-        bool(fit_intercept),
-        float(box),
-        code,
-        h_,
-        mu_,
-        int(max(n_starts, 1)),
-        int(n_best),
-        int(seed),
+    all_thetas, all_objs = [], []
+    done, chunk = 0, 0
+    total = int(max(n_starts, 1))
+    while done < total and (chunk == 0 or time.perf_counter() < deadline):
+        size = min(START_CHUNK, total - done)
+        _, _, t_chunk, o_chunk = K.fast_lts(
+            X,
+            y,
+            float(l2),
+            bool(fit_intercept),
+            float(box),
+            code,
+            h_,
+            mu_,
+            size,
+            int(n_best),
+            int(seed) + 7919 * chunk,
+        )
+        all_thetas.append(t_chunk)
+        all_objs.append(o_chunk)
+        done += size
+        chunk += 1
+    det_thetas, det_objs = deterministic_starts(
+        X, y, code, h_, mu_, float(l2), bool(fit_intercept), float(box)
     )
+    thetas = np.vstack(all_thetas + [det_thetas])
+    objs = np.concatenate(all_objs + [det_objs])
+    order = np.argsort(objs, kind="stable")[:n_best]
+    thetas, objs = thetas[order], objs[order]
+    theta, obj = thetas[0].copy(), float(objs[0])
     thetas = thetas[np.isfinite(objs)]
     if swaps:
         cand, cobj = K.swap_search(
@@ -75,6 +111,34 @@ def lts_heuristic(
         if feasible and cobj < obj:
             theta, obj = cand, cobj
     return theta, float(obj), thetas
+
+
+def deterministic_starts(X, y, code, h, mu, l2, fit_intercept, box):
+    """Deterministic starts (in the spirit of DetLTS), iterated by C-steps to convergence.
+
+    Ridge on all points; ridge on the ``h`` points closest to the coordinate-wise median
+    of ``X`` (MAD-scaled distances: keeps bad leverage points out, which random elemental
+    starts rarely manage when they are many); ridge on the ``h`` points whose ``y`` is
+    closest to its median. Returns ``(thetas, objectives)``.
+    """
+    n = X.shape[0]
+    m = min(h, n) if code == K.TRIMMED else (n + X.shape[1] + 2) // 2
+    med = np.median(X, axis=0)
+    mad = np.median(np.abs(X - med), axis=0)
+    mad[mad <= 0] = 1.0
+    dist = (((X - med) / mad) ** 2).sum(axis=1)
+    subsets = [
+        np.arange(n),
+        np.sort(np.argsort(dist, kind="stable")[:m]),
+        np.sort(np.argsort(np.abs(y - np.median(y)), kind="stable")[:m]),
+    ]
+    thetas, objs = [], []
+    for idx in subsets:
+        theta = K.ridge_fit(X, y, idx.astype(np.int64), l2, fit_intercept, box)
+        theta, obj, _ = K.c_steps(X, y, theta, l2, fit_intercept, box, code, h, mu, 500)
+        thetas.append(theta)
+        objs.append(obj)
+    return np.array(thetas), np.array(objs)
 
 
 class TrimmedProblem:
