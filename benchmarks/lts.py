@@ -85,7 +85,7 @@ def run_l0bnb(d, h, time_limit, solver):
     theta = res.solution
     flagged = ~res.info["inlier_mask"]
     name = "l0bnb BnB" if solver == "bnb" else "l0bnb FAST-LTS+swaps"
-    extra = {}
+    extra = {"status": res.status}
     if solver == "bnb":
         t1 = time_to_gap(res, 0.01)
         extra = dict(
@@ -206,14 +206,21 @@ def main(argv=None):
         action="store_true",
         help="skip the n = 5000, p = 20, 30%% bad-leverage instance",
     )
+    parser.add_argument("--n", type=int, nargs="+", default=None, help="override the n grid")
+    parser.add_argument("--p", type=int, nargs="+", default=None, help="override the p grid")
+    parser.add_argument("--no-scip", action="store_true", help="skip the small SCIP instance")
     args = parser.parse_args(argv)
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.n:
+        cfg["n"] = tuple(args.n)
+    if args.p:
+        cfg["p"] = tuple(args.p)
     limit = args.time_limit or cfg["time_limit"]
     # Compile the kernels once so no timing below includes Numba's compilation.
     warm = make_lts_instance(60, 2, seed=1)
     solve_lts(warm.X, warm.y, time_limit=2.0, n_starts=5)
     rows = []
-    for n_, p_ in SCIP_SIZES:
+    for n_, p_ in () if args.no_scip else SCIP_SIZES:
         rows += instance_rows(n_, p_, "vertical", 0.2, limit, with_scip=True)
         print(table(rows[-6:]), flush=True)
     for n in cfg["n"]:
