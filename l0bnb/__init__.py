@@ -15,6 +15,8 @@ from .estimators.graphical_solve import solve_graphical
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
+from .estimators.trimmed import PenalizedLTSRegressor
+from .estimators.trimmed_solve import solve_lts
 
 __version__ = "2.0.0.dev0"
 
@@ -25,6 +27,7 @@ __all__ = [
     "GraphL0",
     "GraphL0CV",
     "GraphPath",
+    "PenalizedLTSRegressor",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",
@@ -35,4 +38,5 @@ __all__ = [
     "graphl0_path",
     "solve_best_subset",
     "solve_graphical",
+    "solve_lts",
 ]

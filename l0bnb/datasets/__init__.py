@@ -2,12 +2,15 @@
 
 from .graphical import GraphicalData, graph_recovery_scores, make_graphical_instance
 from .regression import SparseRegressionData, make_sparse_regression, preprocess_like_l0bnb1
+from .trimmed import LTSData, make_lts_instance
 
 __all__ = [
     "GraphicalData",
     "SparseRegressionData",
     "graph_recovery_scores",
     "make_graphical_instance",
+    "LTSData",
+    "make_lts_instance",
     "make_sparse_regression",
     "preprocess_like_l0bnb1",
 ]
