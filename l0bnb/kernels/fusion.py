@@ -394,3 +394,76 @@ def dual_value(alpha, y, codes, offsets, Z, l0, lf, l2):
             w += Z[i, k] * alpha[i]
         val -= max(0.0, w * w / (4.0 * l2) - l0)
     return val
+
+
+@njit(cache=True)
+def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2):
+    """``D(alpha)`` at a branch-and-bound node, and a supergradient in ``alpha``.
+
+    ``cls[i, j]`` is the class (within feature ``j``, ``0 .. cls_off[j+1]-cls_off[j]-1``) of
+    row ``i``, or -1 when its level sits in the zero class; ``size`` the number of levels of
+    each class (flat over features), ``forced`` the classes split from the zero class,
+    ``omega[j]`` a lower bound on the number of distinct nonzero values of feature ``j``
+    (a clique of pairwise-split forced classes). ``zstate[k]``: -1 free, 0 zero, 1 nonzero.
+    Weak duality makes the value a lower bound on every completion of the node for *any*
+    ``alpha`` (summing to zero when an intercept is fitted).
+    """
+    n = y.size
+    p = cls.shape[1]
+    val = 0.0
+    g = y - n * alpha
+    for i in range(n):
+        val += alpha[i] * y[i] - 0.5 * n * alpha[i] * alpha[i]
+    for j in range(p):
+        off = cls_off[j]
+        C = cls_off[j + 1] - off
+        if C == 0:
+            continue
+        v = np.zeros(C)
+        for i in range(n):
+            k = cls[i, j]
+            if k >= 0:
+                v[k] += alpha[i]
+        a = l2 * size[off : off + C]
+        lv = l0 * size[off : off + C]
+        psi, c = fusion_dp(a, v / 2.0, lv, forced[off : off + C], lf, omega[j])
+        val += psi
+        for i in range(n):
+            k = cls[i, j]
+            if k >= 0:
+                g[i] -= c[k]
+    for k in range(Z.shape[1]):
+        if zstate[k] == 0:
+            continue
+        w = 0.0
+        for i in range(n):
+            w += Z[i, k] * alpha[i]
+        gain = w * w / (4.0 * l2) - l0
+        if zstate[k] == 1 or gain > 0.0:
+            val -= gain
+            th = w / (2.0 * l2)
+            for i in range(n):
+                g[i] -= Z[i, k] * th
+    return val, g
+
+
+@njit(cache=True)
+def node_dp_solution(alpha, cls, cls_off, size, forced, omega, l0, lf, l2):
+    """The DP minimisers ``c`` (flat over classes) of every feature at ``alpha``."""
+    n = alpha.size
+    p = cls.shape[1]
+    out = np.zeros(cls_off[p])
+    for j in range(p):
+        off = cls_off[j]
+        C = cls_off[j + 1] - off
+        if C == 0:
+            continue
+        v = np.zeros(C)
+        for i in range(n):
+            k = cls[i, j]
+            if k >= 0:
+                v[k] += alpha[i]
+        a = l2 * size[off : off + C]
+        _, c = fusion_dp(a, v / 2.0, l0 * size[off : off + C], forced[off : off + C], lf, omega[j])
+        out[off : off + C] = c
+    return out
