@@ -9,6 +9,8 @@ result type :class:`SolveResult`, and the l0bnb 1.0 entry points (:func:`fit_pat
 from .compat import BNBTree, fit_path, gen_synthetic
 from .engine.result import SolveResult
 from .estimators._validation import SearchLimitWarning
+from .estimators.fusion import CategoricalFusionRegressor
+from .estimators.fusion_path import FusionPath
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
@@ -19,6 +21,8 @@ __all__ = [
     "BNBTree",
     "BestSubsetRegressor",
     "BestSubsetRegressorCV",
+    "CategoricalFusionRegressor",
+    "FusionPath",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",
