@@ -29,24 +29,40 @@ def zero_partitions(K: int):
     yield from rec(0, 0)
 
 
+_PARTITIONS: dict[int, np.ndarray] = {}
+
+
+def _partition_matrix(K: int) -> np.ndarray:
+    if K not in _PARTITIONS:
+        _PARTITIONS[K] = np.array(list(zero_partitions(K)), dtype=np.int64).reshape(-1, K)
+    return _PARTITIONS[K]
+
+
 def univariate_brute_force(a, b, l, forced, lf, omega=0):
-    """Minimum of the univariate fusion problem over all partitions (closed form per group)."""
-    K = len(a)
-    best, best_c = math.inf, None
-    for lab in zero_partitions(K):
-        if np.any(forced & (lab == 0)):
-            continue
-        value, c = 0.0, np.zeros(K)
-        n_groups = int(lab.max(initial=0))
-        for g in range(1, n_groups + 1):
-            m = lab == g
-            A, B = a[m].sum(), b[m].sum()
-            value += l[m].sum() - B * B / A
-            c[m] = B / A
-        value += lf * max(n_groups, omega)
-        if value < best:
-            best, best_c = value, c
-    return best, best_c
+    """Minimum of the univariate fusion problem over all partitions (closed form per group).
+
+    Every nonzero group takes its own best value ``B / A`` (value ``L - B^2 / A``); forced
+    units may not sit in the zero group. Vectorised over all Bell(K + 1) partitions.
+    """
+    a, b, l = (np.asarray(v, dtype=float) for v in (a, b, l))
+    forced = np.asarray(forced, dtype=bool)
+    K = a.size
+    labels = _partition_matrix(K)
+    value = np.zeros(len(labels))
+    for g in range(1, K + 1):
+        member = (labels == g).astype(float)
+        A, B, L = member @ a, member @ b, member @ l
+        used = A > 0
+        value[used] += L[used] - B[used] ** 2 / A[used]
+    value += lf * np.maximum(labels.max(axis=1), omega)
+    value[((labels == 0) & forced).any(axis=1)] = math.inf
+    i = int(np.argmin(value))
+    c = np.zeros(K)
+    for g in range(1, K + 1):
+        m = labels[i] == g
+        if m.any():
+            c[m] = b[m].sum() / a[m].sum()
+    return float(value[i]), c
 
 
 def solve_fusion_brute_force(data: FusionData):
