@@ -88,7 +88,7 @@ def _node_optimum(data, feats, z):
     """Brute-force minimum over all completions of a node."""
     per = [
         [lab for lab in zero_partitions(int(k)) if _consistent(f, lab)]
-        for f, k in zip(feats, data.n_levels)
+        for f, k in zip(feats, data.n_levels, strict=False)
     ]
     free = np.flatnonzero(z == -1)
     best = np.inf

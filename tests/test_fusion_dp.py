@@ -14,7 +14,9 @@ from l0bnb.reference.fusion_brute import univariate_brute_force, zero_partitions
 
 def _value_of(c, a, b, l, lf, omega):
     nz = c != 0
-    return float(np.sum(a * c * c - 2 * b * c + l * nz) + lf * max(count_distinct_nonzero(c), omega))
+    return float(
+        np.sum(a * c * c - 2 * b * c + l * nz) + lf * max(count_distinct_nonzero(c), omega)
+    )
 
 
 def _random_case(rng, K):

@@ -204,7 +204,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             )
         check_limits(self.time_limit, self.max_nodes, self.gap_tol)
 
-    def _validate(self, X, y=None, reset=True):
+    def _validate(self, X, y="no_validation", reset=True):
         """Array view of ``X`` (object dtype when it holds levels) and the column roles."""
         spec = self.categorical_features if reset else None
         has_levels = (
@@ -213,7 +213,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         if not reset:
             has_levels = len(self.categorical_features_) > 0 or is_dataframe(X)
         kw = dict(dtype=None, ensure_all_finite=False) if has_levels else dict(dtype=np.float64)
-        if y is None:
+        if isinstance(y, str) and y == "no_validation":
             arr = validate_data(self, X, reset=reset, **kw)
         else:
             arr, y = validate_data(
@@ -317,11 +317,14 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             self.y_mean_ + s * (mu - np.sum(theta * self.cont_mean_ / self.cont_scale_))
         )
         self.level_values_, self.level_groups_ = [], []
-        for levels, b in zip(self.levels_, data.split(beta)):
+        for levels, b in zip(self.levels_, data.split(beta), strict=False):
             values = s * b
-            self.level_values_.append(dict(zip(levels, values.tolist())))
+            self.level_values_.append(dict(zip(levels, values.tolist(), strict=False)))
             labels = labels_from_beta(b)
-            groups = [[lv for lv, g in zip(levels, labels) if g == k] for k in range(labels.max() + 1)]
+            groups = [
+                [lv for lv, g in zip(levels, labels, strict=False) if g == k]
+                for k in range(labels.max() + 1)
+            ]
             self.level_groups_.append(groups)
 
     # ------------------------------------------------------------------ predict
@@ -371,10 +374,12 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         names = self._names(arr.shape[1])
         s = self.y_scale_
         y_s = (np.asarray(y, float) - self.y_mean_) / s
-        Z = (continuous_block(arr, self.continuous_features_, names) - self.cont_mean_)
+        Z = continuous_block(arr, self.continuous_features_, names) - self.cont_mean_
         Z = Z / self.cont_scale_
         theta = self.coef_ * self.cont_scale_ / s
-        mu = (self.intercept_ - self.y_mean_) / s + np.sum(theta * self.cont_mean_ / self.cont_scale_)
+        mu = (self.intercept_ - self.y_mean_) / s + np.sum(
+            theta * self.cont_mean_ / self.cont_scale_
+        )
         codes, beta = [], []
         for t, i in enumerate(self.categorical_features_):
             levels = list(self.level_values_[t])

@@ -325,7 +325,8 @@ def bcd(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2, tol, m
             r[i] -= Z[i, k] * theta[k]
     old = fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2)
     sweeps = 0
-    for sweeps in range(1, max_sweeps + 1):
+    for it in range(1, max_sweeps + 1):
+        sweeps = it
         for j in range(p):
             off = offsets[j]
             K = offsets[j + 1] - off

@@ -58,10 +58,7 @@ class FeatureState:
     def undecided(self) -> list[tuple[int, int]]:
         cls = self.classes()
         return [
-            (u, w)
-            for i, u in enumerate(cls)
-            for w in cls[i + 1 :]
-            if (u, w) not in self.split
+            (u, w) for i, u in enumerate(cls) for w in cls[i + 1 :] if (u, w) not in self.split
         ]
 
 
@@ -149,9 +146,7 @@ class FusionProblem:
             target = cutoff if np.isfinite(cutoff) else best + abs(best) + 1e-3
             alpha = alpha + (target - value) / norm2 * grad
         c = node_dp_solution(best_alpha, *arrays, d.l0, d.lf, d.l2)
-        return Relaxation(
-            bound=float(best), value=float(best), solution=(best_alpha, c, arrays)
-        )
+        return Relaxation(bound=float(best), value=float(best), solution=(best_alpha, c, arrays))
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         """Exact refit on the groups the DP picks at the node's best ``alpha``."""

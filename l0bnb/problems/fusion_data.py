@@ -150,7 +150,7 @@ def partition_ridge(data: FusionData, labels: list[np.ndarray], support: np.ndar
         resid = y - mu
     beta = np.zeros(int(data.offsets[-1]))
     theta = np.zeros(data.q)
-    for value, (j, what) in zip(gamma, where):
+    for value, (j, what) in zip(gamma, where, strict=False):
         if j is None:
             theta[what] = value
         else:

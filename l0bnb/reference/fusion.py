@@ -40,7 +40,7 @@ def _lifted(data: FusionData):
     H = A.T @ A / n
     h, V = np.linalg.eigh(H)
     keep = h > 1e-12 * max(h.max(), 1e-300)
-    W = (np.sqrt(h[keep])[:, None] * V[:, keep].T)
+    W = np.sqrt(h[keep])[:, None] * V[:, keep].T
     return float(y @ y) / (2 * n), A.T @ y / n, W
 
 
@@ -58,8 +58,9 @@ def _build(data: FusionData, M: float):
     m.s = pe.Var(range(P), bounds=(0.0, M * M))
     m.lift = pe.Constraint(
         range(W.shape[0]),
-        rule=lambda m, i: m.w[i]
-        == pe.quicksum(float(W[i, c]) * m.x[c] for c in range(P) if W[i, c] != 0.0),
+        rule=lambda m, i: (
+            m.w[i] == pe.quicksum(float(W[i, c]) * m.x[c] for c in range(P) if W[i, c] != 0.0)
+        ),
     )
     pairs = [
         (j, k, l)
@@ -87,9 +88,7 @@ def _build(data: FusionData, M: float):
         for k in range(1, int(K) + 1):
             c = int(data.offsets[j]) + k - 1
             znz[c] = 1 - m.e[j, 0, k]
-            m.con.add(
-                m.f[c] >= 1 - m.e[j, 0, k] - pe.quicksum(m.e[j, i, k] for i in range(1, k))
-            )
+            m.con.add(m.f[c] >= 1 - m.e[j, 0, k] - pe.quicksum(m.e[j, i, k] for i in range(1, k)))
     if data.q and data.l0 > 0:
         m.zc = pe.Var(range(data.q), domain=pe.Binary)
         for k in range(data.q):
@@ -131,25 +130,25 @@ def _partition_from_e(data: FusionData, e: dict) -> list[np.ndarray]:
     labels = []
     for j, K in enumerate(data.n_levels):
         parent = list(range(int(K) + 1))
-
-        def find(i):
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
         for k in range(int(K) + 1):
             for l in range(k + 1, int(K) + 1):
                 if e[j, k, l] > 0.5:
-                    a, b = find(k), find(l)
+                    a, b = _find(parent, k), _find(parent, l)
                     parent[max(a, b)] = min(a, b)
-        roots = [find(i) for i in range(int(K) + 1)]
+        roots = [_find(parent, i) for i in range(int(K) + 1)]
         ids = {0: 0}
         for r in roots[1:]:
             if r != roots[0] and r not in ids:
                 ids[r] = len(ids)
         labels.append(np.array([0 if r == roots[0] else ids[r] for r in roots[1:]]))
     return labels
+
+
+def _find(parent: list, i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def _violated_triangles(data: FusionData, e: dict):
