@@ -468,3 +468,67 @@ def node_dp_solution(alpha, cls, cls_off, size, forced, omega, l0, lf, l2):
         _, c = fusion_dp(a, v / 2.0, l0 * size[off : off + C], forced[off : off + C], lf, omega[j])
         out[off : off + C] = c
     return out
+
+
+@njit(cache=True)
+def _shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
+    """``min_c sum_u [(t pi_u/2 + l2 |u|) c_u^2 + (g_u - t s pi_u) c_u + l0 |u| 1(c_u != 0)]
+    + lf max(#values, omega)``."""
+    a = 0.5 * t * pi + l2 * size
+    b = 0.5 * (t * s * pi - g)
+    value, _ = fusion_dp(a, b, l0 * size, forced, lf, omega)
+    return value
+
+
+@njit(cache=True)
+def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, l2, max_evals):
+    """Lower bound on ``min_c g'c + (t/2) c'B c + pen(c)`` over one feature's classes.
+
+    ``B = diag(pi) - pi pi'`` when ``centered`` (else ``diag(pi)``). The ``-(pi'c)^2`` part is
+    written ``min_s s^2 - 2 s pi'c`` with ``|s| <= M``; the DP value is concave in ``s`` (a
+    minimum of concave quadratics), so on an interval ``[s1, s2]`` it lies above its chord and
+    the minimum of ``(t/2) s^2 + chord(s)`` bounds the interval. Intervals are bisected where
+    that bound is lowest; the smallest interval bound is returned, valid whenever the search
+    stops.
+    """
+    if not centered or t == 0.0:
+        return _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+    cap = max_evals + 3
+    lo = np.empty(cap)
+    hi = np.empty(cap)
+    flo = np.empty(cap)
+    fhi = np.empty(cap)
+    lb = np.empty(cap)
+    alive = np.zeros(cap, dtype=np.bool_)
+    f_m = _shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)
+    f_0 = _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+    f_p = _shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)
+    best_upper = min(f_0, min(f_m, f_p) + 0.5 * t * M * M)
+    lo[0], hi[0], flo[0], fhi[0] = -M, 0.0, f_m, f_0
+    lo[1], hi[1], flo[1], fhi[1] = 0.0, M, f_0, f_p
+    n_int = 2
+    for k in range(2):
+        alive[k] = True
+    evals = 3
+    while True:
+        for k in range(n_int):
+            if alive[k]:
+                # DP is concave in s, so it lies above its chord: the convex quadratic
+                # (t/2) s^2 + chord(s) under-estimates f on the interval.
+                slope = (fhi[k] - flo[k]) / (hi[k] - lo[k])
+                x = min(max(-slope / t, lo[k]), hi[k])
+                lb[k] = 0.5 * t * x * x + flo[k] + slope * (x - lo[k])
+        worst = -1
+        for k in range(n_int):
+            if alive[k] and (worst < 0 or lb[k] < lb[worst]):
+                worst = k
+        if evals >= max_evals or best_upper - lb[worst] <= 1e-12 * max(1.0, abs(best_upper)):
+            return lb[worst]
+        mid = 0.5 * (lo[worst] + hi[worst])
+        f_mid = _shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)
+        evals += 1
+        best_upper = min(best_upper, f_mid + 0.5 * t * mid * mid)
+        lo[n_int], hi[n_int], flo[n_int], fhi[n_int] = mid, hi[worst], f_mid, fhi[worst]
+        alive[n_int] = True
+        hi[worst], fhi[worst] = mid, f_mid
+        n_int += 1

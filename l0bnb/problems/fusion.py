@@ -23,13 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.nodes import Node
-from ..kernels.fusion import node_dp_solution, node_dual
+from ..kernels.fusion import curvature_feature_bound, node_dp_solution, node_dual
 from .base import Relaxation
 from .fusion_bcd import multi_start_bcd
 from .fusion_data import FusionData, labels_from_beta, partition_ridge
 
 #: Supergradient steps on ``alpha`` per node.
 DUAL_STEPS = 30
+#: DP evaluations per feature in the interval search of the curvature bound.
+CURVATURE_EVALS = 40
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class FusionProblem:
         self.data = data
         self.initial = initial
         self.n_dual_steps = DUAL_STEPS
+        self._prepare_curvature()
 
     # ----------------------------------------------------------------- engine protocol
 
@@ -145,6 +148,9 @@ class FusionProblem:
                 break
             target = cutoff if np.isfinite(cutoff) else best + abs(best) + 1e-3
             alpha = alpha + (target - value) / norm2 * grad
+        if self._t > 0 and best < cutoff:
+            x0 = np.concatenate([relaxed[0], relaxed[1]])
+            best = max(best, self._curvature_bound(feats, z, x0))
         c = node_dp_solution(best_alpha, *arrays, d.l0, d.lf, d.l2)
         return Relaxation(bound=float(best), value=float(best), solution=(best_alpha, c, arrays))
 
@@ -185,6 +191,89 @@ class FusionProblem:
             Node(node.bound, node.depth + 1, (fused, z), alpha),
             Node(node.bound, node.depth + 1, (cut, z), alpha),
         ]
+
+    # ----------------------------------------------------------------- curvature bound
+
+    def _prepare_curvature(self) -> None:
+        """Largest ``t`` with ``H - t B`` PSD, ``B`` the within-feature blocks of ``H``.
+
+        ``H = A'CA/n`` is the loss Hessian in ``x = (beta, theta)``. Moving ``t B`` into the
+        per-feature problems gives the DP the loss curvature of each level (``t pi_k``), not
+        only ``l2``; the rest of the loss stays convex and is replaced by its tangent.
+        """
+        d = self.data
+        self._t = 0.0
+        if d.p == 0:
+            return
+        cols = [np.eye(int(k))[d.codes[:, j]] for j, k in enumerate(d.n_levels)]
+        A = np.column_stack(cols + [d.Z])
+        if d.fit_intercept:
+            A = A - A.mean(axis=0)
+        self._A = A
+        H = A.T @ A / d.n
+        B = np.zeros_like(H)
+        self._pi = np.concatenate([c / d.n for c in d.counts])
+        for j in range(d.p):
+            sl = slice(int(d.offsets[j]), int(d.offsets[j + 1]))
+            pi = self._pi[sl]
+            B[sl, sl] = np.diag(pi) - (np.outer(pi, pi) if d.fit_intercept else 0.0)
+        h, V = np.linalg.eigh(H)
+        tol = 1e-10 * max(h.max(), 1e-300)
+        keep = h > tol
+        P = V[:, keep] / np.sqrt(h[keep])
+        lam = np.linalg.eigvalsh(P.T @ B @ P).max() if keep.any() else 0.0
+        t = 0.999 / lam if lam > 0 else 0.0
+        # Safety: B must vanish on H's null space and H - t B must be PSD; shrink otherwise.
+        for _ in range(60):
+            if t == 0.0 or np.linalg.eigvalsh(H - t * B).min() >= -1e-13 * max(h.max(), 1.0):
+                break
+            t *= 0.5
+        else:
+            t = 0.0
+        self._t = float(t)
+        self._B = B
+        self._empty = d.objective(d.empty())
+        self._M = float(np.sqrt(self._empty / d.l2))
+
+    def _curvature_bound(self, feats, z, x0: np.ndarray) -> float:
+        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP)."""
+        d = self.data
+        t = self._t
+        r = d.y - self._A @ x0
+        if d.fit_intercept:
+            r = r - r.mean()
+        Bx = self._B @ x0
+        q0 = float(r @ r) / (2 * d.n) - 0.5 * t * float(x0 @ Bx)
+        grad = -(self._A.T @ r) / d.n - t * Bx
+        bound = q0 - float(grad @ x0)
+        for j, f in enumerate(feats):
+            off = int(d.offsets[j])
+            nz = self._nonzero_classes(f)
+            if not nz:
+                continue
+            g, pi, size = np.zeros(len(nz)), np.zeros(len(nz)), np.zeros(len(nz))
+            index = {u: i for i, u in enumerate(nz)}
+            for k, rep in enumerate(f.rep[1:]):
+                i = index.get(rep)
+                if i is not None:
+                    g[i] += grad[off + k]
+                    pi[i] += self._pi[off + k]
+                    size[i] += 1.0
+            forced = np.array([(0, u) in f.split for u in nz], dtype=np.bool_)
+            omega = _clique([u for u in nz if (0, u) in f.split], f.split)
+            bound += curvature_feature_bound(
+                g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
+                CURVATURE_EVALS,
+            )  # fmt: skip
+        n_beta = int(d.offsets[-1])
+        for k in range(d.q):
+            gk = grad[n_beta + k]
+            gain = gk * gk / (4.0 * d.l2) - d.l0
+            if z[k] == 1 or (z[k] == -1 and gain > 0):
+                bound -= gain
+        # Coefficients beyond M cannot beat the empty model; capping there keeps the bound
+        # valid for every completion of the node, good or bad.
+        return min(bound, self._empty)
 
     # ----------------------------------------------------------------- helpers
 
