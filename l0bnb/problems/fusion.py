@@ -11,8 +11,9 @@ over the node, where ``Psi_j`` is the univariate DP over the node's classes (cla
 from zero forced nonzero, a clique of pairwise split forced classes as a count floor).
 ``alpha`` starts at the residual of the node's ridge relaxation (``lf`` dropped, classes
 fused) and is improved by projected supergradient steps with Polyak steps; every iterate's
-value is a valid bound, the best is kept. A fully decided node is solved exactly (ridge on
-its classes).
+value is a valid bound, the best is kept. A second bound (``_curvature_bound``) moves part of
+each feature's own loss curvature into its DP and linearises the convex rest; the node keeps
+the larger. A fully decided node is solved exactly (ridge on its classes).
 """
 
 from __future__ import annotations
