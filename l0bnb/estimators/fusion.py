@@ -42,6 +42,10 @@ def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, ve
     else:
         sol, value, sweeps = bcd_with_moves(data, initial, deadline)
     bound = bcd_bound(data, sol)
+    if data.l2 > 0 and time.perf_counter() < deadline:
+        # The branch-and-bound root bound (dual ascent + curvature split) is much tighter.
+        problem = FusionProblem(data)
+        bound = max(bound, problem.relax(problem.root(), value, deadline).bound)
     gap = relative_gap(value, bound)
     return SolveResult(
         status=OPTIMAL if gap <= OPTIMALITY_GAP else HEURISTIC, objective=value, bound=bound,
