@@ -12,6 +12,8 @@ from .estimators._validation import SearchLimitWarning
 from .estimators.graphical import GraphL0
 from .estimators.graphical_path import GraphL0CV, GraphPath, graphl0_path
 from .estimators.graphical_solve import solve_graphical
+from .estimators.fusion import CategoricalFusionRegressor
+from .estimators.fusion_path import FusionPath
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
@@ -28,6 +30,8 @@ __all__ = [
     "GraphL0CV",
     "GraphPath",
     "PenalizedLTSRegressor",
+    "CategoricalFusionRegressor",
+    "FusionPath",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",

@@ -1,6 +1,7 @@
 """Seeded synthetic generators used by tests, docs and benchmarks."""
 
 from .graphical import GraphicalData, graph_recovery_scores, make_graphical_instance
+from .fusion import CategoricalRegressionData, fusion_metrics, make_categorical_regression
 from .regression import SparseRegressionData, make_sparse_regression, preprocess_like_l0bnb1
 from .trimmed import LTSData, make_lts_instance
 
@@ -11,6 +12,9 @@ __all__ = [
     "make_graphical_instance",
     "LTSData",
     "make_lts_instance",
+    "CategoricalRegressionData",
+    "fusion_metrics",
+    "make_categorical_regression",
     "make_sparse_regression",
     "preprocess_like_l0bnb1",
 ]

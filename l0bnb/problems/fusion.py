@@ -1,0 +1,358 @@
+"""Categorical fusion + sparsity as a branch-and-bound problem on the shared engine.
+
+Node state, per categorical feature: a partition of ``{0, 1..K_j}`` into classes forced to
+share one value (index 0 is a virtual level fixed at zero, so 0's class is the zero group)
+and a set of split (cannot-link) class pairs; per continuous feature a state in
+{free, zero, nonzero} (only when ``l0 > 0``; otherwise ``theta`` has no binary part).
+
+Bound: weak duality gives, for any ``alpha`` (summing to 0 with an intercept),
+``D(alpha) = alpha'y - (n/2)||alpha||^2 + sum_j Psi_j(X_j'alpha) + continuous terms <= F``
+over the node, where ``Psi_j`` is the univariate DP over the node's classes (classes split
+from zero forced nonzero, a clique of pairwise split forced classes as a count floor).
+``alpha`` starts at the residual of the node's ridge relaxation (``lf`` dropped, classes
+fused) and is improved by projected supergradient steps with Polyak steps; every iterate's
+value is a valid bound, the best is kept. A second bound (``_curvature_bound``) moves part of
+each feature's own loss curvature into its DP and linearises the convex rest; the node keeps
+the larger. A fully decided node is solved exactly (ridge on its classes).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.nodes import Node
+from ..kernels.fusion import curvature_feature_bound, node_dp_solution, node_dual
+from .base import Relaxation
+from .fusion_bcd import multi_start_bcd
+from .fusion_data import FusionData, labels_from_beta, partition_ridge
+
+#: Supergradient steps on ``alpha`` per node.
+DUAL_STEPS = 30
+#: DP evaluations per feature in the interval search of the curvature bound.
+CURVATURE_EVALS = 40
+
+
+@dataclass(frozen=True)
+class FeatureState:
+    """Classes of one feature: ``rep[i]`` is the smallest index of ``i``'s class (``i = 0``:
+    the virtual zero level, ``i = k + 1``: level ``k``); ``split`` holds pairs of reps."""
+
+    rep: tuple
+    split: frozenset
+
+    def classes(self) -> list[int]:
+        return sorted(set(self.rep))
+
+    def fuse(self, u: int, w: int) -> FeatureState:
+        keep, gone = min(u, w), max(u, w)
+        rep = tuple(keep if r == gone else r for r in self.rep)
+        split = frozenset(
+            tuple(sorted((keep if a == gone else a, keep if b == gone else b)))
+            for a, b in self.split
+        )
+        return FeatureState(rep, split)
+
+    def cut(self, u: int, w: int) -> FeatureState:
+        return FeatureState(self.rep, self.split | {tuple(sorted((u, w)))})
+
+    def undecided(self) -> list[tuple[int, int]]:
+        cls = self.classes()
+        return [
+            (u, w) for i, u in enumerate(cls) for w in cls[i + 1 :] if (u, w) not in self.split
+        ]
+
+
+def _clique(forced: list[int], split: frozenset) -> int:
+    """Size of a greedy clique of forced classes, pairwise split (all need distinct values)."""
+    order = sorted(forced, key=lambda u: -sum(u in pair for pair in split))
+    clique: list[int] = []
+    for u in order:
+        if all(tuple(sorted((u, w))) in split for w in clique):
+            clique.append(u)
+    return len(clique)
+
+
+class FusionProblem:
+    """Categorical fusion (section 2 of the spec) for the branch-and-bound engine.
+
+    Parameters
+    ----------
+    data : FusionData
+        Scaled instance; ``data.l2 > 0`` is required (it bounds the dual terms).
+    initial : tuple or None
+        A starting solution ``(beta, theta, mu)``; BCD runs at the root in any case.
+    """
+
+    def __init__(self, data: FusionData, initial=None):
+        if not data.l2 > 0:
+            raise ValueError("the exact solver needs l2 > 0 (use solver='bcd' for l2 = 0).")
+        self.data = data
+        self.initial = initial
+        self.n_dual_steps = DUAL_STEPS
+        self._prepare_curvature()
+
+    # ----------------------------------------------------------------- engine protocol
+
+    def describe(self) -> list[str]:
+        d = self.data
+        return [
+            f"Categorical fusion: n={d.n}, features {d.p} categorical "
+            f"(levels {d.n_levels.tolist()}) + {d.q} continuous",
+            f"l0={d.l0:g}, lf={d.lf:g}, l2={d.l2:g}",
+        ]
+
+    def root(self) -> Node:
+        feats = tuple(
+            FeatureState(tuple(range(int(k) + 1)), frozenset()) for k in self.data.n_levels
+        )
+        z = np.full(self.data.q, -1 if self.data.l0 > 0 else 1, dtype=np.int8)
+        return Node(bound=-np.inf, depth=0, state=(feats, z))
+
+    def initial_incumbent(self, deadline: float):
+        sol, value, _ = multi_start_bcd(self.data, deadline)
+        if self.initial is not None:
+            value0 = self.data.objective(self.initial)
+            if value0 < value:
+                sol, value = self.initial, value0
+        return value, sol
+
+    def objective(self, solution) -> float:
+        return self.data.objective(solution)
+
+    def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        feats, z = node.state
+        d = self.data
+        if self._decided(feats, z):
+            sol, counted = partition_ridge(d, self._group_labels(feats), z == 1)
+            value = d.objective(sol)
+            return Relaxation(
+                bound=counted, value=counted, solution=None, integral=True,
+                candidate=(value, sol),
+            )  # fmt: skip
+        arrays = self._arrays(feats)
+        relaxed, _ = partition_ridge(d, self._group_labels(feats), z != 0)
+        alpha = self._residual(relaxed)
+        best, best_alpha = -np.inf, alpha
+        for _ in range(self.n_dual_steps + 1):
+            value, grad = node_dual(alpha, d.y, *arrays, d.Z, z, d.l0, d.lf, d.l2)
+            if value > best:
+                best, best_alpha = value, alpha
+            if best >= cutoff or time.perf_counter() > deadline:
+                break
+            if d.fit_intercept:
+                grad = grad - grad.mean()
+            norm2 = float(grad @ grad)
+            if norm2 <= 1e-30:
+                break
+            target = cutoff if np.isfinite(cutoff) else best + abs(best) + 1e-3
+            alpha = alpha + (target - value) / norm2 * grad
+        if self._t > 0 and best < cutoff:
+            x0 = np.concatenate([relaxed[0], relaxed[1]])
+            best = max(best, self._curvature_bound(feats, z, x0))
+        c = node_dp_solution(best_alpha, *arrays, d.l0, d.lf, d.l2)
+        return Relaxation(bound=float(best), value=float(best), solution=(best_alpha, c, arrays))
+
+    def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
+        """Exact refit on the groups the DP picks at the node's best ``alpha``."""
+        feats, z = node.state
+        _, c, arrays = relaxation.solution
+        d = self.data
+        labels = []
+        for j, f in enumerate(feats):
+            off = arrays[1][j]
+            values = np.zeros(int(d.n_levels[j]))
+            for idx, u in enumerate(self._nonzero_classes(f)):
+                members = [i - 1 for i in range(1, len(f.rep)) if f.rep[i] == u]
+                values[members] = c[off + idx]
+            labels.append(labels_from_beta(values))
+        sol, _ = partition_ridge(d, labels, z != 0)
+        return d.objective(sol), sol
+
+    def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
+        feats, z = node.state
+        alpha, c, arrays = relaxation.solution
+        d = self.data
+        free = np.flatnonzero(z == -1)
+        if free.size:
+            w = np.abs(d.Z[:, free].T @ alpha)
+            k = int(free[np.argmax(w)])
+            children = []
+            for val in (1, 0):
+                z2 = z.copy()
+                z2[k] = val
+                children.append(Node(node.bound, node.depth + 1, (feats, z2), alpha))
+            return children
+        j, u, w = self._pick_pair(feats, alpha, c, arrays)
+        fused = feats[:j] + (feats[j].fuse(u, w),) + feats[j + 1 :]
+        cut = feats[:j] + (feats[j].cut(u, w),) + feats[j + 1 :]
+        return [
+            Node(node.bound, node.depth + 1, (fused, z), alpha),
+            Node(node.bound, node.depth + 1, (cut, z), alpha),
+        ]
+
+    # ----------------------------------------------------------------- curvature bound
+
+    def _prepare_curvature(self) -> None:
+        """Largest ``t`` with ``H - t B`` PSD, ``B`` the within-feature blocks of ``H``.
+
+        ``H = A'CA/n`` is the loss Hessian in ``x = (beta, theta)``. Moving ``t B`` into the
+        per-feature problems gives the DP the loss curvature of each level (``t pi_k``), not
+        only ``l2``; the rest of the loss stays convex and is replaced by its tangent.
+        """
+        d = self.data
+        self._t = 0.0
+        if d.p == 0:
+            return
+        cols = [np.eye(int(k))[d.codes[:, j]] for j, k in enumerate(d.n_levels)]
+        A = np.column_stack(cols + [d.Z])
+        if d.fit_intercept:
+            A = A - A.mean(axis=0)
+        self._A = A
+        H = A.T @ A / d.n
+        B = np.zeros_like(H)
+        self._pi = np.concatenate([c / d.n for c in d.counts])
+        for j in range(d.p):
+            sl = slice(int(d.offsets[j]), int(d.offsets[j + 1]))
+            pi = self._pi[sl]
+            B[sl, sl] = np.diag(pi) - (np.outer(pi, pi) if d.fit_intercept else 0.0)
+        h, V = np.linalg.eigh(H)
+        tol = 1e-10 * max(h.max(), 1e-300)
+        keep = h > tol
+        P = V[:, keep] / np.sqrt(h[keep])
+        lam = np.linalg.eigvalsh(P.T @ B @ P).max() if keep.any() else 0.0
+        t = 0.999 / lam if lam > 0 else 0.0
+        # Safety: B must vanish on H's null space and H - t B must be PSD; shrink otherwise.
+        for _ in range(60):
+            if t == 0.0 or np.linalg.eigvalsh(H - t * B).min() >= -1e-13 * max(h.max(), 1.0):
+                break
+            t *= 0.5
+        else:
+            t = 0.0
+        self._t = float(t)
+        self._B = B
+        self._empty = d.objective(d.empty())
+        self._M = float(np.sqrt(self._empty / d.l2))
+
+    def _curvature_bound(self, feats, z, x0: np.ndarray) -> float:
+        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP)."""
+        d = self.data
+        t = self._t
+        r = d.y - self._A @ x0
+        if d.fit_intercept:
+            r = r - r.mean()
+        Bx = self._B @ x0
+        q0 = float(r @ r) / (2 * d.n) - 0.5 * t * float(x0 @ Bx)
+        grad = -(self._A.T @ r) / d.n - t * Bx
+        bound = q0 - float(grad @ x0)
+        for j, f in enumerate(feats):
+            off = int(d.offsets[j])
+            nz = self._nonzero_classes(f)
+            if not nz:
+                continue
+            g, pi, size = np.zeros(len(nz)), np.zeros(len(nz)), np.zeros(len(nz))
+            index = {u: i for i, u in enumerate(nz)}
+            for k, rep in enumerate(f.rep[1:]):
+                i = index.get(rep)
+                if i is not None:
+                    g[i] += grad[off + k]
+                    pi[i] += self._pi[off + k]
+                    size[i] += 1.0
+            forced = np.array([(0, u) in f.split for u in nz], dtype=np.bool_)
+            omega = _clique([u for u in nz if (0, u) in f.split], f.split)
+            bound += curvature_feature_bound(
+                g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
+                CURVATURE_EVALS,
+            )  # fmt: skip
+        n_beta = int(d.offsets[-1])
+        for k in range(d.q):
+            gk = grad[n_beta + k]
+            gain = gk * gk / (4.0 * d.l2) - d.l0
+            if z[k] == 1 or (z[k] == -1 and gain > 0):
+                bound -= gain
+        # Coefficients beyond M cannot beat the empty model; capping there keeps the bound
+        # valid for every completion of the node, good or bad.
+        return min(bound, self._empty)
+
+    # ----------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _decided(feats, z) -> bool:
+        return not np.any(z == -1) and all(not f.undecided() for f in feats)
+
+    @staticmethod
+    def _nonzero_classes(f: FeatureState) -> list[int]:
+        return [u for u in f.classes() if u != 0]
+
+    def _group_labels(self, feats) -> list[np.ndarray]:
+        """Every class other than the zero class as its own group."""
+        out = []
+        for f in feats:
+            index = {u: g for g, u in enumerate(self._nonzero_classes(f), start=1)}
+            out.append(np.array([index.get(r, 0) for r in f.rep[1:]], dtype=np.int64))
+        return out
+
+    def _arrays(self, feats):
+        """Flat class arrays for the node kernels."""
+        d = self.data
+        cls = np.empty((d.n, d.p), dtype=np.int64)
+        off = [0]
+        size, forced, omega = [], [], []
+        for j, f in enumerate(feats):
+            nz = self._nonzero_classes(f)
+            index = {u: g for g, u in enumerate(nz)}
+            level_class = np.array([index.get(r, -1) for r in f.rep[1:]], dtype=np.int64)
+            cls[:, j] = level_class[d.codes[:, j]]
+            for u in nz:
+                size.append(sum(1 for r in f.rep[1:] if r == u))
+                forced.append((0, u) in f.split)
+            omega.append(_clique([u for u in nz if (0, u) in f.split], f.split))
+            off.append(off[-1] + len(nz))
+        return (
+            cls,
+            np.array(off, dtype=np.int64),
+            np.array(size, dtype=np.float64),
+            np.array(forced, dtype=np.bool_),
+            np.array(omega, dtype=np.int64),
+        )
+
+    def _residual(self, solution) -> np.ndarray:
+        d = self.data
+        beta, theta, mu = solution
+        fitted = mu + d.Z @ theta
+        for j in range(d.p):
+            fitted = fitted + beta[d.offsets[j] + d.codes[:, j]]
+        r = d.y - fitted
+        if d.fit_intercept:
+            r = r - r.mean()
+        return r / d.n
+
+    def _pick_pair(self, feats, alpha, c, arrays):
+        """Undecided class pair to branch on (spec 4.3), as ``(feature, rep_u, rep_w)``."""
+        d = self.data
+        cls, off, size = arrays[0], arrays[1], arrays[2]
+        best, best_score = None, -1.0
+        fallback, fallback_gap = None, np.inf
+        for j, f in enumerate(feats):
+            nz = self._nonzero_classes(f)
+            v = np.zeros(len(nz))
+            np.add.at(v, cls[:, j][cls[:, j] >= 0], alpha[cls[:, j] >= 0])
+            a = {u: d.l2 * size[off[j] + g] for g, u in enumerate(nz)}
+            m = {u: 0.5 * v[g] / a[u] for g, u in enumerate(nz)}
+            cv = {u: c[off[j] + g] for g, u in enumerate(nz)}
+            a[0], m[0], cv[0] = np.inf, 0.0, 0.0
+            for u, w in f.undecided():
+                gap = abs(m[u] - m[w])
+                if gap < fallback_gap:
+                    fallback, fallback_gap = (j, u, w), gap
+                if cv[u] != cv[w]:
+                    continue
+                if u == 0:
+                    score = a[w] * m[w] ** 2
+                else:
+                    score = a[u] * a[w] * (m[u] - m[w]) ** 2 / (a[u] + a[w])
+                if score > best_score:
+                    best, best_score = (j, u, w), score
+        return best if best is not None else fallback
