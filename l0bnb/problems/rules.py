@@ -368,3 +368,58 @@ class RuleProblem:
             one_state[one_state == FREE] = ZERO
         one_child = Node(bound=relaxation.bound, depth=node.depth + 1, state=one_state, warm=warm)
         return [one_child, zero_child] if z[v] >= 0.5 else [zero_child, one_child]
+
+
+def l0_max(problem: RuleProblem, depth_cost: np.ndarray) -> float:
+    """Smallest ``l0`` at which the empty model is a block optimum of every tree."""
+    r = problem.y - (problem.y.mean() if problem.fit_intercept else 0.0)
+    S = np.zeros(problem.m)
+    kern.node_sums(problem.indptr, problem.indices, r, 0, problem.m, S)
+    gain = S**2 / (2.0 * problem.n * (problem.count + 2.0 * problem.n * problem.l2))
+    gain = np.where(problem.candidate, gain - depth_cost, -np.inf)
+    return float(gain.max(initial=-np.inf))
+
+
+def bcd_path(
+    problem: RuleProblem,
+    depth_cost: np.ndarray,
+    l0_grid: np.ndarray,
+    max_rules: int,
+    deadline: float = np.inf,
+    max_sweeps: int = 1000,
+    tol: float = 1e-8,
+):
+    """Warm-started block coordinate descent along a decreasing grid of ``l0``.
+
+    The costs are ``l0 + depth_cost`` on each grid point (the problem's own costs and
+    cardinality bound are ignored). Stops once a point has more than ``max_rules`` rules or
+    at the deadline. Returns a list of ``(l0, w, objective)``.
+    """
+    w = np.zeros(problem.m)
+    r, mu = problem.residual(w)
+    out = []
+    for l0 in l0_grid:
+        if time.perf_counter() >= deadline:
+            break
+        cost = np.ascontiguousarray(l0 + depth_cost, dtype=np.float64)
+        mu, value, _ = kern.bcd(
+            problem.indptr,
+            problem.indices,
+            problem.left,
+            problem.right,
+            problem.tree_start,
+            problem.candidate,
+            cost,
+            problem.l2,
+            -1,
+            problem.fit_intercept,
+            r,
+            w,
+            mu,
+            max_sweeps,
+            tol,
+        )
+        out.append((float(l0), w.copy(), float(value)))
+        if np.count_nonzero(w) > max_rules:
+            break
+    return out
