@@ -168,68 +168,76 @@ def _hist_tree(predictor) -> tuple:
     return feature, nodes["num_threshold"], left, right, nodes["missing_go_to_left"]
 
 
+def _flatten(root, split) -> tuple:
+    """Number a nested tree in preorder. ``split(node)`` returns ``None`` at a leaf, else
+    ``(feature, threshold, nan_goes_left, left_node, right_node)``."""
+    feature, threshold, left, right, missing = [], [], [], [], []
+    stack = [(root, -1, False)]
+    while stack:
+        node, parent, is_left = stack.pop()
+        i = len(feature)
+        if parent >= 0:
+            (left if is_left else right)[parent] = i
+        info = split(node)
+        feature.append(-1 if info is None else info[0])
+        threshold.append(0.0 if info is None else info[1])
+        missing.append(False if info is None else info[2])
+        left.append(-1)
+        right.append(-1)
+        if info is not None:
+            stack.append((info[4], i, False))
+            stack.append((info[3], i, True))
+    return feature, threshold, left, right, missing
+
+
+def _lightgbm_split(node):
+    if "split_index" not in node:
+        return None
+    if node.get("decision_type", "<=") != "<=":
+        raise ValueError("LightGBM categorical splits are not supported.")
+    threshold = float(node["threshold"])
+    mtype = node.get("missing_type", "None")
+    if mtype == "Zero":
+        # Zeros themselves would follow the default side: not an interval rule.
+        raise ValueError("LightGBM splits with missing_type 'Zero' are not supported.")
+    # Missing type "None" routes NaN like zero; "NaN" uses the default side.
+    nan_left = bool(node["default_left"]) if mtype == "NaN" else 0.0 <= threshold
+    return (
+        int(node["split_feature"]),
+        threshold,
+        nan_left,
+        node["left_child"],
+        node["right_child"],
+    )
+
+
 def _lightgbm_trees(model) -> list:
     dump = model.booster_.dump_model()
-    trees = []
-    for info in dump["tree_info"]:
-        feature, threshold, left, right, missing = [], [], [], [], []
-
-        def visit(node):
-            i = len(feature)
-            for lst in (feature, threshold, left, right, missing):
-                lst.append(-1 if lst is not threshold else 0.0)
-            if "split_index" not in node:
-                missing[i] = False
-                return i
-            if node.get("decision_type", "<=") != "<=":
-                raise ValueError("LightGBM categorical splits are not supported.")
-            feature[i] = int(node["split_feature"])
-            threshold[i] = float(node["threshold"])
-            mtype = node.get("missing_type", "None")
-            if mtype == "Zero":
-                # Zeros themselves would follow the default side: not an interval rule.
-                raise ValueError("LightGBM splits with missing_type 'Zero' are not supported.")
-            # Missing type "None" routes NaN like zero; "NaN" uses the default side.
-            missing[i] = bool(node["default_left"]) if mtype == "NaN" else 0.0 <= threshold[i]
-            left[i] = visit(node["left_child"])
-            right[i] = visit(node["right_child"])
-            return i
-
-        visit(info["tree_structure"])
-        trees.append((feature, threshold, left, right, missing))
-    return trees
+    return [_flatten(info["tree_structure"], _lightgbm_split) for info in dump["tree_info"]]
 
 
 def _xgboost_trees(model) -> list:
     import json
 
-    trees = []
-    for text in model.get_booster().get_dump(dump_format="json"):
-        root = json.loads(text)
-        feature, threshold, left, right, missing = [], [], [], [], []
+    booster = model.get_booster()
+    names = list(booster.feature_names or [])
 
-        def visit(node):
-            i = len(feature)
-            for lst in (feature, threshold, left, right, missing):
-                lst.append(-1 if lst is not threshold else 0.0)
-            if "children" not in node:
-                missing[i] = False
-                return i
-            split = node["split"]
-            feature[i] = int(split[1:]) if isinstance(split, str) and split[:1] == "f" else -2
-            if feature[i] == -2:
-                names = list(model.get_booster().feature_names or [])
-                feature[i] = names.index(split)
-            threshold[i] = float(node["split_condition"])
-            kids = {c["nodeid"]: c for c in node["children"]}
-            missing[i] = node["missing"] == node["yes"]
-            left[i] = visit(kids[node["yes"]])
-            right[i] = visit(kids[node["no"]])
-            return i
+    def split(node):
+        if "children" not in node:
+            return None
+        name = node["split"]
+        feature = names.index(name) if name in names else int(str(name).lstrip("f"))
+        kids = {c["nodeid"]: c for c in node["children"]}
+        nan_left = node["missing"] == node["yes"]
+        return (
+            feature,
+            float(node["split_condition"]),
+            nan_left,
+            kids[node["yes"]],
+            kids[node["no"]],
+        )
 
-        visit(root)
-        trees.append((feature, threshold, left, right, missing))
-    return trees
+    return [_flatten(json.loads(text), split) for text in booster.get_dump(dump_format="json")]
 
 
 def harvest(model) -> TreePool:

@@ -31,9 +31,7 @@ def _check_params(est) -> None:
             raise ValueError(f"{name} must be a finite number >= {low:g}, got {value!r}.")
 
     k = est.n_rules
-    if k is not None and (
-        not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1
-    ):
+    if k is not None and (not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1):
         raise ValueError(f"n_rules must be an integer >= 1 or None, got {k!r}.")
     number("l0", est.l0)
     number("depth_penalty", est.depth_penalty)
@@ -48,9 +46,7 @@ def _check_params(est) -> None:
     if est.solver == "bnb" and not est.l2 > 0:
         raise ValueError("solver='bnb' needs l2 > 0 (it bounds the rule weights).")
     if est.depth_measure not in ("path", "features"):
-        raise ValueError(
-            f"depth_measure must be 'path' or 'features', got {est.depth_measure!r}."
-        )
+        raise ValueError(f"depth_measure must be 'path' or 'features', got {est.depth_measure!r}.")
     md = est.max_depth
     if md is not None and (not isinstance(md, numbers.Integral) or isinstance(md, bool) or md < 1):
         raise ValueError(f"max_depth must be an integer >= 1 or None, got {md!r}.")
@@ -122,12 +118,11 @@ class RulePath:
         # The point is scored with the extractor's own costs (its l0 and depth penalty).
         problem = copy.copy(self._fitted.problem)
         problem.k, problem.K = None, -1
-        problem.cost = np.where(
-            problem.candidate, float(base.l0) + self._fitted.depth_cost, 0.0
-        )
+        problem.cost = np.where(problem.candidate, float(base.l0) + self._fitted.depth_cost, 0.0)
         value = problem.objective(self._weights[i])
-        result = SolveResult("feasible", value, np.nan, np.nan, 0, 0.0, self._weights[i],
-                             solver="l0bnb-path")
+        result = SolveResult(
+            "feasible", value, np.nan, np.nan, 0, 0.0, self._weights[i], solver="l0bnb-path"
+        )
         est._finish(self._fitted, self._weights[i], result)
         return est
 
@@ -372,13 +367,20 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         if self.solver == "path":
             value = problem.objective(w)
             result = SolveResult(
-                "feasible", value, np.nan, np.nan, 0, time.perf_counter() - start, w,
+                "feasible",
+                value,
+                np.nan,
+                np.nan,
+                0,
+                time.perf_counter() - start,
+                w,
                 solver="l0bnb-path",
             )
         else:
             problem.incumbent_hint = w
-            remaining = None if self.time_limit is None else max(deadline - time.perf_counter(),
-                                                                 1e-3)
+            remaining = (
+                None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
+            )
             result = solve(
                 problem,
                 Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
@@ -560,24 +562,47 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             bound = np.nan
             cost = np.where(problem.candidate, float(value_l0) + fitted.depth_cost, 0.0)
             exact = RuleProblem(
-                problem.indptr, problem.indices, problem.left, problem.right,
-                problem.tree_start, problem.candidate, cost, problem.y, max(self.l2, 1e-300),
-                None, self.fit_intercept,
+                problem.indptr,
+                problem.indices,
+                problem.left,
+                problem.right,
+                problem.tree_start,
+                problem.candidate,
+                cost,
+                problem.y,
+                max(self.l2, 1e-300),
+                None,
+                self.fit_intercept,
             )
             if solver == "bnb":
                 exact.incumbent_hint = w
-                res = solve(exact, Limits(time_limit=self.time_limit, max_nodes=self.max_nodes,
-                                          gap_tol=self.gap_tol))
+                res = solve(
+                    exact,
+                    Limits(
+                        time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol
+                    ),
+                )
                 w, bound = np.asarray(res.solution), res.bound
             rows.append((value_l0, w, exact.objective(w), bound))
         rows.sort(key=lambda row: np.count_nonzero(row[1]))
         texts = []
         for _, w, _, _ in rows:
-            texts.append([
-                rule_text(node_conditions(fitted.pool, int(v), getattr(
-                    est, "feature_names_in_", [f"x{j}" for j in range(est.n_features_in_)])))
-                for v in np.flatnonzero(w)
-            ])
+            texts.append(
+                [
+                    rule_text(
+                        node_conditions(
+                            fitted.pool,
+                            int(v),
+                            getattr(
+                                est,
+                                "feature_names_in_",
+                                [f"x{j}" for j in range(est.n_features_in_)],
+                            ),
+                        )
+                    )
+                    for v in np.flatnonzero(w)
+                ]
+            )
         return RulePath(
             l0=np.array([r[0] for r in rows]),
             n_rules=np.array([np.count_nonzero(r[1]) for r in rows], dtype=np.int64),

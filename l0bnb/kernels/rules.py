@@ -234,7 +234,8 @@ def bcd(
             count += 1
     old = objective_value(r, w, c, l2)
     sweeps = 0
-    for sweeps in range(1, max_sweeps + 1):
+    for sweep in range(1, max_sweeps + 1):
+        sweeps = sweep
         for t in range(T):
             lo = tree_start[t]
             hi = tree_start[t + 1]
@@ -287,7 +288,8 @@ def relax_cd(indptr, indices, state, c, tau, l2, fit_intercept, r, w, mu, max_sw
     n = r.size
     m = w.size
     sweeps = 0
-    for sweeps in range(1, max_sweeps + 1):
+    for sweep in range(1, max_sweeps + 1):
+        sweeps = sweep
         change = 0.0
         for v in range(m):
             if state[v] == ZERO:

@@ -265,7 +265,11 @@ class RuleProblem:
             top = self._tau_scale(state)
             taus = [0.0] + list(top * np.logspace(-4, 0, 9))
         else:
-            taus = [tau0, 2.0 * tau0, 0.5 * tau0] if tau0 > 0 else [0.0, 1e-6 * self._tau_scale(state)]
+            taus = (
+                [tau0, 2.0 * tau0, 0.5 * tau0]
+                if tau0 > 0
+                else [0.0, 1e-6 * self._tau_scale(state)]
+            )
         best = (-np.inf, None, None, None)
         for tau in taus:
             w = w0.copy()
@@ -349,14 +353,18 @@ class RuleProblem:
             if v < 0:
                 sel = np.flatnonzero(relaxation.info["sel"] & free)
                 pick = sel if sel.size else np.flatnonzero(free)
-                v = int(pick[np.argmax(np.abs(relaxation.solution[pick]))]) if sel.size else int(
-                    pick[0]
+                v = (
+                    int(pick[np.argmax(np.abs(relaxation.solution[pick]))])
+                    if sel.size
+                    else int(pick[0])
                 )
         w = relaxation.solution.copy()
         warm = (w, relaxation.info["tau"])
         zero_state = state.copy()
         zero_state[v] = ZERO
-        zero_child = Node(bound=relaxation.bound, depth=node.depth + 1, state=zero_state, warm=warm)
+        zero_child = Node(
+            bound=relaxation.bound, depth=node.depth + 1, state=zero_state, warm=warm
+        )
         n_ones = int(np.sum(state == ONE))
         if self.k is not None and n_ones + 1 > self.k:
             return [zero_child]

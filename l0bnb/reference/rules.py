@@ -118,8 +118,9 @@ def brute_force_rules(
         value, w = pool.refit(support)
         if value < best:
             best, best_w = value, w
-    return SolveResult(OPTIMAL, best, best, 0.0, count, time.perf_counter() - start, best_w,
-                       solver="brute-force")
+    return SolveResult(
+        OPTIMAL, best, best, 0.0, count, time.perf_counter() - start, best_w, solver="brute-force"
+    )
 
 
 def solve_rules_reference(
@@ -181,8 +182,9 @@ def solve_rules_reference(
     if not l2 > 0:
         raise ValueError("the reference needs l2 > 0 (it bounds |w| by sqrt(F(0) / l2))")
     start = time.perf_counter()
-    pool = _Pool(indptr, indices, left, right, tree_start, candidate, cost, y, l2, k,
-                 fit_intercept)
+    pool = _Pool(
+        indptr, indices, left, right, tree_start, candidate, cost, y, l2, k, fit_intercept
+    )
     cand = pool.cand
     p = cand.size
     A = pool.M[:, cand]
@@ -243,7 +245,13 @@ def solve_rules_reference(
     opt = Highs()
     opt.config.load_solution = False
     opt.config.mip_gap = 1e-9
-    opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-12}
+    opt.highs_options = {
+        "output_flag": False,
+        "mip_abs_gap": 1e-12,
+        "mip_feasibility_tolerance": 1e-9,
+        "primal_feasibility_tolerance": 1e-9,
+        "dual_feasibility_tolerance": 1e-9,
+    }
     # Kelley rounds on the continuous relaxation put cuts where the relaxation lives.
     for i in cols:
         model.z[i].domain = pe.UnitInterval
@@ -259,9 +267,10 @@ def solve_rules_reference(
         true = 0.5 * float(np.sum((R @ wc) ** 2)) - float(Ab @ wc) + 0.5 * float(b @ b)
         true += pool.l2 * float(np.sum(wc[zc > 1e-12] ** 2 / zc[zc > 1e-12]))
         true += float(pool.cost[cand] @ zc)
-        if true - res.best_feasible_objective <= 1e-9 * max(abs(true), 1e-12) or len(
-            model.cuts
-        ) == before:
+        if (
+            true - res.best_feasible_objective <= 1e-9 * max(abs(true), 1e-12)
+            or len(model.cuts) == before
+        ):
             break
     for i in cols:
         model.z[i].domain = pe.Binary
@@ -290,5 +299,6 @@ def solve_rules_reference(
     bound = min(lower, upper)
     gap = relative_gap(upper, bound)
     status = OPTIMAL if upper - bound <= gap_tol * max(abs(upper), 1e-12) else TIME_LIMIT
-    return SolveResult(status, upper, bound, gap, rounds, runtime, best_w,
-                       solver="reference-highs-oa")
+    return SolveResult(
+        status, upper, bound, gap, rounds, runtime, best_w, solver="reference-highs-oa"
+    )
