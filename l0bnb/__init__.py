@@ -10,6 +10,7 @@ from .compat import BNBTree, fit_path, gen_synthetic
 from .engine.result import SolveResult
 from .estimators._validation import SearchLimitWarning
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
+from .estimators.rules import RuleExtractor, RulePath
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
 
@@ -19,6 +20,8 @@ __all__ = [
     "BNBTree",
     "BestSubsetRegressor",
     "BestSubsetRegressorCV",
+    "RuleExtractor",
+    "RulePath",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",

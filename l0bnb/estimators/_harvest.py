@@ -163,8 +163,8 @@ def _hist_tree(predictor) -> tuple:
         )
     leaf = nodes["is_leaf"].astype(bool)
     feature = np.where(leaf, -1, nodes["feature_idx"])
-    left = np.where(leaf, -1, nodes["left"])
-    right = np.where(leaf, -1, nodes["right"])
+    left = np.where(leaf, -1, nodes["left"].astype(np.int64))
+    right = np.where(leaf, -1, nodes["right"].astype(np.int64))
     return feature, nodes["num_threshold"], left, right, nodes["missing_go_to_left"]
 
 

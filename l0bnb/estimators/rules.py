@@ -464,6 +464,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
+        check_is_fitted(self)
         return self.intercept_ + self.transform(X) @ self.coef_
 
     def get_feature_names_out(self, input_features=None):
