@@ -265,3 +265,32 @@ class TestBadInput:
             model.predict(self.X[:, :3])
         with pytest.raises(ValueError, match="NaN"):
             model.predict(np.where(self.X > 0.5, np.nan, self.X))
+
+
+def test_lightgbm_membership_reproduces_its_predictions_with_nan():
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(300, 4))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = 3 * np.nan_to_num(X[:, 0], nan=0.5) + rng.normal(size=300) * 0.1
+    model = lgb.LGBMRegressor(n_estimators=4, num_leaves=6, verbose=-1).fit(X, y)
+    pool = harvest(model)
+    indptr, indices = pool.membership(X)
+    values = []
+
+    def collect(node):
+        if "split_index" not in node:
+            values.append(node["leaf_value"])
+            return
+        values.append(0.0)
+        collect(node["left_child"])
+        collect(node["right_child"])
+
+    for info in model.booster_.dump_model()["tree_info"]:
+        collect(info["tree_structure"])
+    pred = np.zeros(len(y))
+    for v in np.flatnonzero(pool.left < 0):
+        pred[indices[indptr[v] : indptr[v + 1]]] += values[v]
+    np.testing.assert_allclose(pred, model.predict(X), rtol=1e-12, atol=1e-12)
+    fitted = RuleExtractor(model, prefit=True, n_rules=3).fit(np.nan_to_num(X, nan=0.5), y)
+    assert all(c.dtype == "float64" for r in fitted.rules_ for c in r.conditions)

@@ -111,7 +111,7 @@ class RulePath:
             raise ValueError(f"no point of the path has at most {n_rules} rules.")
         i = int(fits[np.argmax(self.n_rules[fits])])
         base = self._extractor
-        est = clone(base).set_params(n_rules=int(n_rules), solver="path")
+        est = clone(base).set_params(n_rules=int(n_rules), solver="path", estimator=base.estimator)
         for name in ("estimator_", "n_features_in_", "feature_names_in_"):
             if hasattr(base, name):
                 setattr(est, name, getattr(base, name))
@@ -546,7 +546,8 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         RulePath
         """
         # The grid sets l0; n_rules plays no part (bcd_path ignores the problem's budget).
-        est = clone(self).set_params(n_rules=1, solver="path")
+        # A prefit ensemble is used as given (clone would drop its fitted state).
+        est = clone(self).set_params(n_rules=1, solver="path", estimator=self.estimator)
         fitted = est._prepare(X, y)
         est.set_params(n_rules=self.n_rules, solver=self.solver)
         problem = fitted.problem
