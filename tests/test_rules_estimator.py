@@ -294,3 +294,33 @@ def test_lightgbm_membership_reproduces_its_predictions_with_nan():
     np.testing.assert_allclose(pred, model.predict(X), rtol=1e-12, atol=1e-12)
     fitted = RuleExtractor(model, prefit=True, n_rules=3).fit(np.nan_to_num(X, nan=0.5), y)
     assert all(c.dtype == "float64" for r in fitted.rules_ for c in r.conditions)
+
+
+def test_xgboost_membership_reproduces_its_predictions_with_nan():
+    xgb = pytest.importorskip("xgboost")
+    import json
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(size=(300, 4))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = 3 * np.nan_to_num(X[:, 0], nan=0.5) + rng.normal(size=300) * 0.1
+    model = xgb.XGBRegressor(n_estimators=4, max_depth=3).fit(X, y)
+    pool = harvest(model)
+    indptr, indices = pool.membership(X)
+    values = []
+
+    def collect(node):
+        values.append(node.get("leaf", 0.0))
+        if "children" in node:
+            kids = {c["nodeid"]: c for c in node["children"]}
+            collect(kids[node["yes"]])
+            collect(kids[node["no"]])
+
+    for text in model.get_booster().get_dump(dump_format="json"):
+        collect(json.loads(text))
+    pred = np.zeros(len(y))
+    for v in np.flatnonzero(pool.left < 0):
+        pred[indices[indptr[v] : indptr[v + 1]]] += values[v]
+    offset = model.predict(X, output_margin=True) - pred
+    assert np.ptp(offset) < 1e-5  # the same leaves for every row; offset = base score
+    assert pool.strict and pool.cast32

@@ -231,7 +231,8 @@ def _xgboost_trees(model) -> list:
         nan_left = node["missing"] == node["yes"]
         return (
             feature,
-            float(node["split_condition"]),
+            # The dump prints float32 thresholds in a decimal form that rounds back to them.
+            float(np.float32(node["split_condition"])),
             nan_left,
             kids[node["yes"]],
             kids[node["no"]],
