@@ -277,54 +277,67 @@ def bcd(
 
 
 @njit(cache=True, nogil=True)
+def _relax_coordinate(indptr, indices, state, c, tau, l2, r, w, v):
+    """Exact minimisation over ``w_v`` of the relaxation; returns ``a * dw^2``."""
+    n = r.size
+    nv = indptr[v + 1] - indptr[v]
+    if nv == 0:
+        return 0.0
+    s = 0.0
+    for k in range(indptr[v], indptr[v + 1]):
+        s += r[indices[k]]
+    a = nv / n
+    b = (s + nv * w[v]) / n
+    cp = c[v] + tau
+    if state[v] == ONE or cp <= 0.0:
+        new = b / (a + 2.0 * l2)
+    else:
+        thr = 2.0 * np.sqrt(cp * l2)
+        if abs(b) <= thr:
+            new = 0.0
+        else:
+            new = np.sign(b) * (abs(b) - thr) / a
+            if abs(new) > np.sqrt(cp / l2):
+                new = b / (a + 2.0 * l2)
+    d = new - w[v]
+    if d != 0.0:
+        add_node(indptr, indices, r, v, -d)
+        w[v] = new
+    return d * d * a
+
+
+@njit(cache=True, nogil=True)
 def relax_cd(indptr, indices, state, c, tau, l2, fit_intercept, r, w, mu, max_sweeps, tol):
     """Coordinate descent on the perspective relaxation without path rows, in place.
 
     Minimises ``(1/2n)||y - mu - M w||^2 + sum_v psi_v(w_v)`` where ``psi_v`` is the
     perspective envelope of ``l2 w^2 + (c_v + tau) 1(w != 0)`` for free nodes,
-    ``l2 w^2`` for nodes forced in and 0 (with ``w_v = 0``) for excluded ones. Returns
-    ``(mu, sweeps)``.
+    ``l2 w^2`` for nodes forced in and 0 (with ``w_v = 0``) for excluded ones. Sweeps the
+    nonzero coordinates until they settle, then all of them (active-set strategy); stops
+    when a full sweep changes nothing by more than ``tol``. Returns ``(mu, sweeps)``.
     """
-    n = r.size
     m = w.size
     sweeps = 0
-    for sweep in range(1, max_sweeps + 1):
-        sweeps = sweep
+    full = True
+    while sweeps < max_sweeps:
+        sweeps += 1
         change = 0.0
         for v in range(m):
-            if state[v] == ZERO:
+            if state[v] == ZERO or not (full or w[v] != 0.0):
                 continue
-            nv = indptr[v + 1] - indptr[v]
-            if nv == 0:
-                continue
-            s = 0.0
-            for k in range(indptr[v], indptr[v + 1]):
-                s += r[indices[k]]
-            a = nv / n
-            b = (s + nv * w[v]) / n
-            cp = c[v] + tau
-            if state[v] == ONE or cp <= 0.0:
-                new = b / (a + 2.0 * l2)
-            else:
-                thr = 2.0 * np.sqrt(cp * l2)
-                if abs(b) <= thr:
-                    new = 0.0
-                else:
-                    new = np.sign(b) * (abs(b) - thr) / a
-                    if abs(new) > np.sqrt(cp / l2):
-                        new = b / (a + 2.0 * l2)
-            d = new - w[v]
-            if d != 0.0:
-                add_node(indptr, indices, r, v, -d)
-                w[v] = new
-                if d * d * a > change:
-                    change = d * d * a
+            d = _relax_coordinate(indptr, indices, state, c, tau, l2, r, w, v)
+            if d > change:
+                change = d
         if fit_intercept:
             shift = np.mean(r)
             r -= shift
             mu += shift
         if change <= tol:
-            break
+            if full:
+                break
+            full = True
+        else:
+            full = False
     return mu, sweeps
 
 
