@@ -1,5 +1,6 @@
 """Rule selection: engine = brute force = Pyomo/HiGHS; bounds never above the optimum."""
 
+import numpy as np
 import pytest
 from rules_instances import forest_problem, restricted_optimum
 
@@ -74,3 +75,20 @@ def test_bound_valid_under_node_limit():
     assert result.gap == pytest.approx(
         (result.objective - result.bound) / result.objective, rel=1e-9
     )
+
+
+@pytest.mark.parametrize("seed", range(20, 34))
+def test_engine_equals_brute_force_two_trees(seed):
+    rng = np.random.default_rng(seed)
+    k = [None, 1, 2, 3][seed % 4]
+    l0 = float(rng.choice([0.0, 0.003, 0.02])) if k else float(rng.choice([0.003, 0.02]))
+    dp = float(rng.choice([0.0, 0.01]))
+    fit = bool(seed % 3)
+    l2 = float(rng.choice([1e-3, 1e-2, 1e-1]))
+    problem, args = forest_problem(
+        seed, n=80, n_trees=2, k=k, l0=l0, dp=dp, fit_intercept=fit, l2=l2
+    )
+    result = solve(problem, Limits(gap_tol=1e-9))
+    exact = brute_force_rules(*args, k=k, fit_intercept=fit)
+    assert result.objective == pytest.approx(exact.objective, rel=1e-9)
+    assert result.bound <= exact.objective * (1 + 1e-9)

@@ -154,6 +154,14 @@ def test_constraints_and_objective_from_public_attributes():
     assert model.result_.bound <= model.result_.objective
 
 
+def test_depth_measure_features_counts_distinct_features():
+    X, y = data(seed=9)
+    forest = RandomForestRegressor(n_estimators=3, max_depth=3, random_state=9)
+    model = RuleExtractor(forest, n_rules=4, depth_measure="features", solver="path").fit(X, y)
+    for rule in model.rules_:
+        assert rule.depth == len(rule.conditions)
+
+
 def test_bnb_certifies_and_beats_or_ties_path():
     X, y = data(seed=4)
     forest = RandomForestRegressor(n_estimators=4, max_depth=2, random_state=4)
