@@ -332,3 +332,17 @@ def test_xgboost_membership_reproduces_its_predictions_with_nan():
     offset = model.predict(X, output_margin=True) - pred
     assert np.ptp(offset) < 1e-5  # the same leaves for every row; offset = base score
     assert pool.strict and pool.cast32
+
+
+def test_time_limit_is_honoured():
+    import time
+
+    X, y = data(n=300, seed=10)
+    forest = RandomForestRegressor(n_estimators=40, max_depth=3, random_state=0).fit(X, y)
+    RuleExtractor(forest, prefit=True, n_rules=2, max_nodes=2).fit(X, y)  # warm-up
+    start = time.perf_counter()
+    with pytest.warns(SearchLimitWarning, match="time_limit"):
+        model = RuleExtractor(forest, prefit=True, n_rules=15, l2=1e-3, time_limit=1.0)
+        model.fit(X, y)
+    assert time.perf_counter() - start < 1.0 + 3.0  # generous: the test machine is shared
+    assert model.result_.bound <= model.result_.objective
