@@ -192,7 +192,8 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
     n_candidates_ : int
         Candidate rules in the pool.
     result_ : SolveResult
-        Status, objective, certified bound, gap, nodes and runtime of the selection.
+        Status, objective, certified bound, gap, nodes and runtime of the selection. With
+        ``solver="path"`` there is no bound: status ``"feasible"``, bound and gap ``nan``.
     y_mean_, y_scale_ : float
         Scaling of the response used by the objective.
     n_features_in_ : int
