@@ -281,7 +281,7 @@ def test_lightgbm_membership_reproduces_its_predictions_with_nan():
     X = rng.uniform(size=(300, 4))
     X[rng.random(X.shape) < 0.1] = np.nan
     y = 3 * np.nan_to_num(X[:, 0], nan=0.5) + rng.normal(size=300) * 0.1
-    model = lgb.LGBMRegressor(n_estimators=4, num_leaves=6, verbose=-1).fit(X, y)
+    model = lgb.LGBMRegressor(n_estimators=4, num_leaves=6, verbose=-1, n_jobs=1).fit(X, y)
     pool = harvest(model)
     indptr, indices = pool.membership(X)
     values = []
@@ -312,7 +312,7 @@ def test_xgboost_membership_reproduces_its_predictions_with_nan():
     X = rng.uniform(size=(300, 4))
     X[rng.random(X.shape) < 0.1] = np.nan
     y = 3 * np.nan_to_num(X[:, 0], nan=0.5) + rng.normal(size=300) * 0.1
-    model = xgb.XGBRegressor(n_estimators=4, max_depth=3).fit(X, y)
+    model = xgb.XGBRegressor(n_estimators=4, max_depth=3, n_jobs=1).fit(X, y)
     pool = harvest(model)
     indptr, indices = pool.membership(X)
     values = []
