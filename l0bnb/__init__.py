@@ -15,6 +15,7 @@ from .estimators.graphical_solve import solve_graphical
 from .estimators.fusion import CategoricalFusionRegressor
 from .estimators.fusion_path import FusionPath
 from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
+from .estimators.rules import RuleExtractor, RulePath
 from .estimators.solve import solve_best_subset
 from .estimators.subset import BestSubsetRegressor
 from .estimators.trimmed import PenalizedLTSRegressor
@@ -32,6 +33,8 @@ __all__ = [
     "PenalizedLTSRegressor",
     "CategoricalFusionRegressor",
     "FusionPath",
+    "RuleExtractor",
+    "RulePath",
     "SearchLimitWarning",
     "SolveResult",
     "SubsetPath",

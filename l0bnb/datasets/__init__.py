@@ -15,6 +15,9 @@ __all__ = [
     "CategoricalRegressionData",
     "fusion_metrics",
     "make_categorical_regression",
+from .rules import RuleRegressionData, make_rule_regression
+    "RuleRegressionData",
+    "make_rule_regression",
     "make_sparse_regression",
     "preprocess_like_l0bnb1",
 ]
