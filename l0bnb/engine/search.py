@@ -169,7 +169,7 @@ class _Search:
         gap = relative_gap(self.incumbent, bound)
         if (
             status == OPTIMAL
-            and gap > OPTIMALITY_GAP
+            and gap > OPTIMALITY_GAP * (1.0 + 1e-9)  # rounding of the gap test itself
             and self.incumbent - bound > self.limits.abs_gap_tol
         ):
             status = GAP_LIMIT
