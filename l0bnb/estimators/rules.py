@@ -168,7 +168,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         ``solution_coef_``.
     solver : {"bnb", "path"}, default="bnb"
     time_limit : float or None, default=60.0
-        Wall-clock seconds for the selection.
+        Wall-clock seconds for the whole fit (fitting the ensemble and harvesting included).
     max_nodes : int or None, default=None
         Limit on branch-and-bound nodes.
     gap_tol : float, default=1e-4
