@@ -44,6 +44,10 @@ class ModelSpec:
     numeric_only : bool, default=True
         Whether every feature column must be numeric (``False`` passes the columns that are
         not as strings, for categorical models).
+    as_frame : bool, default=False
+        Fit on a pandas DataFrame (column names kept, numeric columns as floats, the others
+        as strings) instead of an array: for estimators that find categorical columns by
+        dtype.
     """
 
     help: str
@@ -52,6 +56,7 @@ class ModelSpec:
     describe: Callable[[object, list], dict]
     needs_target: bool = True
     numeric_only: bool = True
+    as_frame: bool = False
 
 
 # --------------------------------------------------------------------------- best subset
@@ -129,6 +134,77 @@ def _graph_describe(model, names):
     }
 
 
+# --------------------------------------------------------------------------- fusion, rules
+
+
+def _fusion_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lf", type=float, default=0.01, help="fusion penalty (default 0.01)")
+    parser.add_argument("--l0", type=float, default=0.0, help="sparsity penalty (default 0)")
+    parser.add_argument("--l2", type=float, default=1e-3, help="ridge penalty (default 1e-3)")
+    parser.add_argument("--bcd", action="store_true", help="fast block coordinate descent")
+
+
+def _fusion_build(args):
+    from .estimators.fusion import CategoricalFusionRegressor
+
+    return CategoricalFusionRegressor(
+        lf=args.lf,
+        l0=args.l0,
+        l2=args.l2,
+        solver="bcd" if args.bcd else "bnb",
+        time_limit=args.time_limit,
+        gap_tol=args.gap_tol,
+        max_nodes=args.max_nodes,
+        verbose=args.verbose,
+    )
+
+
+def _fusion_describe(model, names):
+    out = {"intercept": float(model.intercept_), "features": {}}
+    for k, i in enumerate(model.categorical_features_):
+        groups = model.level_groups_[k]
+        values = model.level_values_[k]
+        out["features"][names[i]] = [
+            {"levels": [str(v) for v in group], "value": float(values[group[0]])}
+            for group in groups
+        ]
+    for k, i in enumerate(model.continuous_features_):
+        out["features"][names[i]] = float(model.coef_[k])
+    return out
+
+
+def _rules_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n-rules", type=int, default=10, help="number of rules (default 10)")
+    parser.add_argument("--l2", type=float, default=1e-2, help="ridge penalty (default 0.01)")
+    parser.add_argument("--depth-penalty", type=float, default=0.0, help="cost per condition")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the default forest")
+
+
+def _rules_build(args):
+    from .estimators.rules import RuleExtractor
+
+    return RuleExtractor(
+        n_rules=args.n_rules,
+        l2=args.l2,
+        depth_penalty=args.depth_penalty,
+        time_limit=args.time_limit,
+        gap_tol=args.gap_tol,
+        max_nodes=args.max_nodes,
+        verbose=args.verbose,
+        random_state=args.seed,
+    )
+
+
+def _rules_describe(model, names):
+    return {
+        "intercept": float(model.intercept_),
+        "rules": [
+            {"rule": rule.text, "weight": float(rule.coef), "support": float(rule.support)}
+            for rule in model.rules_
+        ],
+    }
+
+
 #: The models of ``l0bnb solve --model NAME``. Add an estimator with one entry.
 MODELS: dict[str, ModelSpec] = {
     "best_subset": ModelSpec(
@@ -143,6 +219,21 @@ MODELS: dict[str, ModelSpec] = {
         build=_graph_build,
         describe=_graph_describe,
         needs_target=False,
+    ),
+    "fusion": ModelSpec(
+        help="categorical fusion (CategoricalFusionRegressor): --lf, --l0, --l2, --bcd",
+        add_arguments=_fusion_arguments,
+        build=_fusion_build,
+        describe=_fusion_describe,
+        numeric_only=False,
+        as_frame=True,
+    ),
+    "rules": ModelSpec(
+        help="rule extraction from a random forest (RuleExtractor): --n-rules, --l2",
+        add_arguments=_rules_arguments,
+        build=_rules_build,
+        describe=_rules_describe,
+        as_frame=True,
     ),
 }
 
@@ -263,6 +354,10 @@ def _solve(args) -> int:
     X, y, names = read_csv(args.data, args.target, spec.numeric_only)
     args.verbose = not args.quiet
     model = spec.build(args)
+    if spec.as_frame:
+        import pandas as pd
+
+        X = pd.DataFrame(X, columns=names).infer_objects()
     if y is None:
         model.fit(X)
     else:
