@@ -15,7 +15,6 @@ from l0bnb.reference.trimmed import lts_objective
 FAST = [
     PenalizedLTSRegressor(max_nodes=10, n_starts=20),
     PenalizedLTSRegressor(mode="capped", l2=0.1, max_nodes=10, n_starts=20),
-    PenalizedLTSRegressor(solver="heuristic", n_starts=20, l2=1.0),
 ]
 
 

@@ -89,7 +89,7 @@ class PenalizedLTSRegressor(RegressorMixin, BaseEstimator):
     --------
     >>> from l0bnb import PenalizedLTSRegressor
     >>> from l0bnb.datasets import make_lts_instance
-    >>> d = make_lts_instance(60, 2, contamination=0.2, seed=0)
+    >>> d = make_lts_instance(30, 2, contamination=0.2, seed=0)
     >>> model = PenalizedLTSRegressor(trim_fraction=0.2, time_limit=30).fit(d.X, d.y)
     >>> model.result_.status
     'optimal'
