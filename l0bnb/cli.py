@@ -134,7 +134,35 @@ def _graph_describe(model, names):
     }
 
 
-# --------------------------------------------------------------------------- fusion, rules
+# --------------------------------------------------------------------------- LTS, fusion, rules
+
+
+def _lts_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trim-fraction", type=float, default=None, help="share of outliers")
+    parser.add_argument("--n-inliers", type=int, default=None, help="h (default (n+p+1)/2)")
+    parser.add_argument("--l2", type=float, default=0.0, help="ridge penalty (default 0)")
+    parser.add_argument("--heuristic", action="store_true", help="FAST-LTS + swaps only")
+
+
+def _lts_build(args):
+    from .estimators.trimmed import PenalizedLTSRegressor
+
+    return PenalizedLTSRegressor(
+        n_inliers=args.n_inliers,
+        trim_fraction=args.trim_fraction,
+        l2=args.l2,
+        solver="heuristic" if args.heuristic else "bnb",
+        time_limit=args.time_limit,
+        gap_tol=args.gap_tol,
+        max_nodes=args.max_nodes,
+        verbose=args.verbose,
+    )
+
+
+def _lts_describe(model, names):
+    out = _linear_describe(model, names)
+    out["outlier_rows"] = np.flatnonzero(~model.inlier_mask_).tolist()
+    return out
 
 
 def _fusion_arguments(parser: argparse.ArgumentParser) -> None:
@@ -219,6 +247,12 @@ MODELS: dict[str, ModelSpec] = {
         build=_graph_build,
         describe=_graph_describe,
         needs_target=False,
+    ),
+    "lts": ModelSpec(
+        help="penalized least trimmed squares (PenalizedLTSRegressor): --trim-fraction, --l2",
+        add_arguments=_lts_arguments,
+        build=_lts_build,
+        describe=_lts_describe,
     ),
     "fusion": ModelSpec(
         help="categorical fusion (CategoricalFusionRegressor): --lf, --l0, --l2, --bcd",
