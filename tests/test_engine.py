@@ -120,6 +120,23 @@ def test_interrupt_returns_best_solution_so_far():
     assert result.bound <= brute(problem) + 1e-12
 
 
+def test_root_is_bounded_even_when_the_heuristic_uses_up_the_time():
+    import time
+
+    problem = SeparableCover(np.random.default_rng(4).normal(size=10), q=0.4, t=4)
+
+    def slow_start(deadline):
+        time.sleep(max(0.0, deadline - time.perf_counter()) + 0.01)
+        return None
+
+    problem.initial_incumbent = slow_start
+    result = solve(problem, Limits(time_limit=0.05, gap_tol=0.0))
+    assert result.status == "time_limit"
+    assert result.n_nodes == 1
+    assert np.isfinite(result.bound)
+    assert result.bound <= brute(problem) + 1e-12
+
+
 def test_gap_limit_status_when_loose_gap_is_reached():
     problem = SeparableCover(np.abs(np.random.default_rng(3).normal(size=10)) + 1.0, q=5.0, t=3)
     result = solve(problem, Limits(gap_tol=0.5))

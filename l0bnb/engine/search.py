@@ -127,7 +127,9 @@ class _Search:
         while len(self.queue):
             if self.gap_closed():
                 return OPTIMAL
-            if time.perf_counter() >= self.deadline:
+            # The root is relaxed even when the heuristic used up the time, so every result
+            # carries a bound (relaxations stop at the deadline themselves).
+            if time.perf_counter() >= self.deadline and self.n_nodes > 0:
                 return TIME_LIMIT
             if limits.max_nodes is not None and self.n_nodes >= limits.max_nodes:
                 return NODE_LIMIT
