@@ -249,17 +249,7 @@ class GraphL0CV(GraphL0):
         self.cv_l0s_ = l0s
         self.cv_scores_ = np.vstack(scores)
         best = float(l0s[int(np.argmax(self.cv_scores_.mean(axis=0)))])
-        refit = GraphL0(
-            l0=best,
-            l2=self.l2,
-            M=self.M,
-            assume_centered=self.assume_centered,
-            time_limit=self.time_limit,
-            gap_tol=self.gap_tol,
-            max_nodes=self.max_nodes,
-            solver=self.solver,
-            verbose=self.verbose,
-        ).fit(X)
+        refit = GraphL0(l0=best, verbose=self.verbose, **params).fit(X)
         for name in ("location_", "result_", "M_"):
             setattr(self, name, getattr(refit, name))
         self._set_precision(refit.precision_)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -134,5 +135,49 @@ def make_peer_solver(base_class, solver_key: str, label: str):
                 solver_time=float(self.out.get("time", float("nan"))),
             )
 
+    Solver.__qualname__ = f"Solver[{label}]"
+    return Solver
+
+
+def make_reference_solver(base_class, backend: str, label: str, requirements: list):
+    """A benchopt ``Solver`` class running the Pyomo reference with ``backend`` in process.
+
+    The model is a MIP on the big-M formulation: only small instances finish, so instances
+    with more than ``max_features`` columns are skipped.
+    """
+
+    class Solver(base_class):
+        name = label
+        sampling_strategy = "run_once"
+        parameters = {"time_limit": [60.0], "gap_tol": [1e-4], "max_features": [100]}
+
+        def skip(self, X, y, l0, l2, M):
+            if X.shape[1] > self.max_features:
+                return True, f"p = {X.shape[1]} > max_features = {self.max_features}"
+            return False, None
+
+        def set_objective(self, X, y, l0, l2, M):
+            self.X, self.y, self.l0, self.l2, self.M = X, y, l0, l2, M
+
+        def run(self, _):
+            from l0bnb.reference import solve_best_subset_reference
+
+            t0 = time.perf_counter()
+            self.result = solve_best_subset_reference(
+                self.X,
+                self.y,
+                l0=self.l0,
+                l2=self.l2,
+                M=self.M,
+                solver=backend,
+                time_limit=self.time_limit,
+                gap_tol=self.gap_tol,
+            )
+            self.elapsed = time.perf_counter() - t0
+
+        def get_result(self):
+            return dict(beta=self.result.solution, gap=self.result.gap, solver_time=self.elapsed)
+
+    Solver.requirements = requirements
     Solver.__qualname__ = f"Solver[{label}]"
     return Solver
