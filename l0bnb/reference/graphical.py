@@ -28,6 +28,7 @@ import numpy as np
 from l0bnb.engine.result import GAP_LIMIT, OPTIMAL, TIME_LIMIT, SolveResult, relative_gap
 from l0bnb.problems.graphical_box import certified_box
 from l0bnb.reference.graphical_support import graphical_objective, solve_on_support
+from l0bnb.reference.progress import OAProgress
 
 #: Stop when ``UB - LB <= _GAP_TOL * max(1, |UB|)``.
 _GAP_TOL = 1e-7
@@ -110,45 +111,8 @@ class _Instance:
         return self.fits[key]
 
 
-@dataclass
-class _Progress:
-    """Best bounds so far, and the per-round log."""
-
-    start: float
-    upper: float = math.inf
-    lower: float = -math.inf
-    T: np.ndarray | None = None
-    log: list = field(default_factory=list)
-
-    def offer(self, T: np.ndarray, objective: float) -> None:
-        if objective < self.upper:
-            self.upper, self.T = objective, T
-
-    def raise_lower(self, bound: float | None) -> None:
-        # Every round's bound is valid on its own, so the best of them is too.
-        if bound is not None and math.isfinite(bound):
-            self.lower = max(self.lower, bound)
-
-    @property
-    def closed(self) -> bool:
-        return self.upper - self.lower <= _GAP_TOL * max(1.0, abs(self.upper))
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def record(self, round_: int, verbose: bool) -> None:
-        entry = {"round": round_, "lower": self.lower, "upper": self.upper, "time": self.elapsed}
-        self.log.append(entry)
-        if verbose:
-            print(
-                f"round {round_:3d}  lower {self.lower:.12g}  upper {self.upper:.12g}  "
-                f"abs gap {self.upper - self.lower:.3e}  time {self.elapsed:.2f}s"
-            )
-
-
 def _heuristic(
-    instance: _Instance, progress: _Progress, time_limit: float
+    instance: _Instance, progress: OAProgress, time_limit: float
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Refits on nested supports ranked by the full fit's partial correlations.
 
@@ -422,7 +386,7 @@ def solve_graphical_reference(
         raise ValueError(
             "S is singular and l2 = 0: F is unbounded below without a box; give a finite M."
         )
-    progress = _Progress(start=time.perf_counter())
+    progress = OAProgress(start=time.perf_counter())
     instance = _Instance(S, float(l0), float(l2), M)
     points, best, best_value = _heuristic(instance, progress, time_limit)
     progress.offer(best, best_value)
@@ -437,7 +401,7 @@ def solve_graphical_reference(
 # --------------------------------------------------------------------------- HiGHS + OA
 
 
-def _root_cut_loop(m, opt, instance: _Instance, progress: _Progress, time_limit: float) -> int:
+def _root_cut_loop(m, opt, instance: _Instance, progress: OAProgress, time_limit: float) -> int:
     """Kelley's cutting planes on the continuous relaxation (z in [0, 1]).
 
     LPs are cheap and their cuts sit where the relaxation optimum lives, so the first MILP
@@ -473,7 +437,7 @@ def _root_cut_loop(m, opt, instance: _Instance, progress: _Progress, time_limit:
 
 def _solve_highs_oa(
     instance: _Instance,
-    progress: _Progress,
+    progress: OAProgress,
     points: list[np.ndarray],
     time_limit: float,
     verbose: bool,
@@ -496,10 +460,10 @@ def _solve_highs_oa(
     }
     lp_rounds = _root_cut_loop(m, opt, instance, progress, time_limit)
     per_round, rounds = [], 0
-    while not progress.closed and progress.elapsed < time_limit:
+    while not progress.closed(_GAP_TOL) and progress.elapsed < time_limit:
         rounds += 1
         opt.config.time_limit = max(time_limit - progress.elapsed, 1e-3)
-        _set_point(m, instance, progress.T)
+        _set_point(m, instance, progress.solution)
         results = opt.solve(m)
         # best_objective_bound is HiGHS's MIP dual bound: valid, as every cut under-estimates.
         progress.raise_lower(results.best_objective_bound)
@@ -525,11 +489,11 @@ def _solve_highs_oa(
 
 
 def _result(
-    progress: _Progress, n_nodes: int, solver: str, time_limit: float, info: dict
+    progress: OAProgress, n_nodes: int, solver: str, time_limit: float, info: dict
 ) -> SolveResult:
     # The lower bound can exceed the exact upper bound only by solver tolerances.
     bound = min(progress.lower, progress.upper)
-    if progress.closed:
+    if progress.closed(_GAP_TOL):
         status = OPTIMAL
     else:
         status = TIME_LIMIT if progress.elapsed >= time_limit else GAP_LIMIT
@@ -541,7 +505,7 @@ def _result(
         gap=relative_gap(progress.upper, bound),
         n_nodes=n_nodes,
         runtime=progress.elapsed,
-        solution=progress.T,
+        solution=progress.solution,
         log=progress.log,
         solver=solver,
         info=info,
@@ -552,7 +516,7 @@ def _result(
 
 
 def _solve_scip(
-    instance: _Instance, progress: _Progress, time_limit: float, verbose: bool
+    instance: _Instance, progress: OAProgress, time_limit: float, verbose: bool
 ) -> SolveResult:
     """SCIP on the exact MINLP, through Pyomo's ``scip_direct`` interface."""
     try:
@@ -562,7 +526,7 @@ def _solve_scip(
     from pyomo.contrib.solver.common.factory import SolverFactory
 
     m = _build_model(instance, exact=True)
-    _set_point(m, instance, progress.T)
+    _set_point(m, instance, progress.solution)
     opt = SolverFactory("scip_direct")
     # scip_direct hangs unless SCIP's own output is silenced.
     results = opt.solve(

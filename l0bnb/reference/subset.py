@@ -19,7 +19,6 @@ is a solver's dual bound of a relaxation of the true problem.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -35,6 +34,7 @@ from l0bnb.engine.result import (
     relative_gap,
 )
 from l0bnb.reference.brute_force import _check_form, best_subset_objective, box_ridge
+from l0bnb.reference.progress import OAProgress
 
 #: Heuristic start: supports of at most this many features are tried.
 _MAX_HEURISTIC_SIZE = 100
@@ -77,49 +77,6 @@ class _Problem:
         """Exact best coefficients on a support, and their full objective."""
         coef, _ = box_ridge(self.X, self.y, self.l2, self.M, support)
         return coef, self.objective(coef)
-
-
-@dataclass
-class _Progress:
-    """Best bounds so far, and the per-round log."""
-
-    start: float
-    upper: float = math.inf
-    lower: float = -math.inf
-    coef: np.ndarray | None = None
-    log: list = field(default_factory=list)
-
-    def offer(self, coef: np.ndarray, objective: float) -> None:
-        if objective < self.upper:
-            self.upper, self.coef = objective, coef
-
-    def raise_lower(self, bound: float | None) -> None:
-        # Every round's bound is valid on its own, so the best of them is too.
-        if bound is not None and math.isfinite(bound):
-            self.lower = max(self.lower, bound)
-
-    @property
-    def gap(self) -> float:
-        return relative_gap(self.upper, self.lower)
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def record(self, round_: int, verbose: bool) -> None:
-        entry = {
-            "round": round_,
-            "lower": self.lower,
-            "upper": self.upper,
-            "gap": self.gap,
-            "time": self.elapsed,
-        }
-        self.log.append(entry)
-        if verbose:
-            print(
-                f"round {round_:3d}  lower {self.lower:.10g}  upper {self.upper:.10g}  "
-                f"gap {self.gap:.3e}  time {self.elapsed:.2f}s"
-            )
 
 
 def solve_best_subset_reference(
@@ -323,7 +280,7 @@ def _root_cut_loop(
     model,
     opt,
     problem: _Problem,
-    progress: _Progress,
+    progress: OAProgress,
     time_limit: float,
     max_lp_rounds: int = 200,
     tol: float = 1e-7,
@@ -365,7 +322,7 @@ def _solve_highs_oa(
     """Outer approximation: MILPs with tangent cuts, refit, add cuts, repeat."""
     from pyomo.contrib.appsi.solvers import Highs
 
-    progress = _Progress(start=time.perf_counter())
+    progress = OAProgress(start=time.perf_counter())
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
 
@@ -386,7 +343,7 @@ def _solve_highs_oa(
             break
         rounds += 1
         opt.config.time_limit = remaining
-        _set_point(model, problem, progress.coef)
+        _set_point(model, problem, progress.solution)
         results = opt.solve(model)
         # best_objective_bound is HiGHS's mip_dual_bound (the LP value only when no B&B
         # was needed): a valid bound, because every cut under-estimates the true objective.
@@ -423,7 +380,7 @@ def _model_point(opt, model, problem: _Problem) -> tuple[np.ndarray, np.ndarray]
 
 def _result(
     problem: _Problem,
-    progress: _Progress,
+    progress: OAProgress,
     n_nodes: int,
     solver: str,
     gap_tol: float,
@@ -440,7 +397,7 @@ def _result(
         gap=gap,
         n_nodes=n_nodes,
         runtime=progress.elapsed,
-        solution=progress.coef,
+        solution=progress.solution,
         log=progress.log,
         solver=solver,
         info=info,
@@ -458,7 +415,7 @@ def _solve_scip(problem: _Problem, time_limit: float, gap_tol: float, verbose: b
         raise ImportError("solver='scip' needs PySCIPOpt: pip install l0bnb[scip]") from exc
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    progress = _Progress(start=time.perf_counter())
+    progress = OAProgress(start=time.perf_counter())
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
     model = _build_lifted_model(problem, quadratic=True)
