@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 
 import numpy as np
@@ -142,7 +141,6 @@ def test_rejects_bad_input():
         solve_graphical_reference(np.diag([1.0, 0.0, 1.0]), 0.1, 0.0, 1.0)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyscipopt") is None, reason="needs PySCIPOpt")
 def test_scip_matches_brute_force():
     name, l0, l2, M = CASES[3]
     truth = _brute(name, l0, l2, M)
