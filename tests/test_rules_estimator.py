@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import RuleExtractor, SearchLimitWarning
 from l0bnb.datasets import make_rule_regression
+from l0bnb.engine.result import STATUSES
 from l0bnb.estimators._harvest import harvest
 
 SMALL_FOREST = RandomForestRegressor(n_estimators=4, max_depth=2, random_state=0)
@@ -169,6 +170,10 @@ def test_bnb_certifies_and_beats_or_ties_path():
     path = RuleExtractor(forest, n_rules=3, solver="path").fit(X, y)
     assert exact.result_.status == "optimal"
     assert exact.result_.objective <= path.result_.objective + 1e-12
+    # The path has no search: it reports the engine's ``heuristic`` status with a valid bound.
+    assert path.result_.status == "heuristic" and path.result_.status in STATUSES
+    assert path.result_.bound == 0.0 <= exact.result_.objective
+    assert path.result_.gap == 1.0
 
 
 def test_refit_keeps_solution_weights_and_least_squares():
@@ -188,6 +193,7 @@ def test_path_and_select():
     assert np.all(np.diff(path.n_rules) >= 0) and path.n_rules.max() <= 8
     chosen = path.select(n_rules=4)
     assert len(chosen.rules_) <= 4
+    assert chosen.result_.status == "heuristic" and chosen.result_.bound == 0.0
     np.testing.assert_allclose(
         chosen.predict(X), chosen.intercept_ + chosen.transform(X) @ chosen.coef_
     )

@@ -13,8 +13,11 @@ TIME_LIMIT = "time_limit"
 NODE_LIMIT = "node_limit"
 INTERRUPTED = "interrupted"
 INFEASIBLE = "infeasible"
+#: Only the primal heuristic ran (a ``solver="heuristic"``-style fit, no search): the solution
+#: carries no certificate beyond its ``bound`` (the root bound where one was computed, else 0).
+HEURISTIC = "heuristic"
 
-STATUSES = (OPTIMAL, GAP_LIMIT, TIME_LIMIT, NODE_LIMIT, INTERRUPTED, INFEASIBLE)
+STATUSES = (OPTIMAL, GAP_LIMIT, TIME_LIMIT, NODE_LIMIT, INTERRUPTED, INFEASIBLE, HEURISTIC)
 
 #: A search that closes with a relative gap at or below this is reported as ``optimal``
 #: (Gurobi's default ``MIPGap``); a looser user ``gap_tol`` reached gives ``gap_limit``.
@@ -38,7 +41,8 @@ class SolveResult:
     ----------
     status : str
         One of ``optimal``, ``gap_limit``, ``time_limit``, ``node_limit``,
-        ``interrupted``, ``infeasible``.
+        ``interrupted``, ``infeasible``, or ``heuristic`` (no search was run: a heuristic-only
+        solver; the bound is the best valid bound that solver had, possibly 0).
     objective : float
         Objective of the best solution found (``inf`` if none).
     bound : float

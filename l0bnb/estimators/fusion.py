@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engine.result import OPTIMAL, OPTIMALITY_GAP, SolveResult, relative_gap
+from ..engine.result import HEURISTIC, OPTIMAL, OPTIMALITY_GAP, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ..kernels.fusion import dual_value
 from ..problems.fusion import FusionProblem
@@ -26,9 +26,6 @@ from .fusion_input import (
     is_dataframe,
     sorted_levels,
 )
-
-#: Status of a ``solver="bcd"`` fit whose dual bound does not certify it.
-HEURISTIC = "heuristic"
 
 
 def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, verbose=False):

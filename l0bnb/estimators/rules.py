@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..engine.result import SolveResult
+from ..engine.result import HEURISTIC, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ..problems.rules import RuleProblem, bcd_path, l0_max
 from ._harvest import harvest
@@ -120,9 +120,11 @@ class RulePath:
         problem.k, problem.K = None, -1
         problem.cost = np.where(problem.candidate, float(base.l0) + self._fitted.depth_cost, 0.0)
         value = problem.objective(self._weights[i])
+        # The objective is a sum of squares and nonnegative penalties, so 0 is a valid bound.
         result = SolveResult(
-            "feasible", value, np.nan, np.nan, 0, 0.0, self._weights[i], solver="l0bnb-path"
-        )
+            HEURISTIC, value, 0.0, relative_gap(value, 0.0), 0, 0.0, self._weights[i],
+            solver="l0bnb-path",
+        )  # fmt: skip
         est._finish(self._fitted, self._weights[i], result)
         return est
 
@@ -193,7 +195,8 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         Candidate rules in the pool.
     result_ : SolveResult
         Status, objective, certified bound, gap, nodes and runtime of the selection. With
-        ``solver="path"`` there is no bound: status ``"feasible"``, bound and gap ``nan``.
+        ``solver="path"`` there is no search: status ``"heuristic"``, bound 0 (valid, since the
+        objective is nonnegative).
     y_mean_, y_scale_ : float
         Scaling of the response used by the objective.
     n_features_in_ : int
@@ -368,10 +371,10 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         if self.solver == "path":
             value = problem.objective(w)
             result = SolveResult(
-                "feasible",
+                HEURISTIC,
                 value,
-                np.nan,
-                np.nan,
+                0.0,
+                relative_gap(value, 0.0),
                 0,
                 time.perf_counter() - start,
                 w,

@@ -9,14 +9,12 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..engine.result import OPTIMAL, SolveResult, relative_gap
+from ..engine.result import HEURISTIC, OPTIMAL, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ..kernels import trimmed as K
 from ..problems.trimmed import MODES, TrimmedProblem, lts_heuristic
 from ._validation import check_arrays, check_limits
 
-#: Status of ``solver="heuristic"`` fits: no search was run, the bound is the trivial 0.
-HEURISTIC = "heuristic"
 #: How often a binding default box is doubled before giving up (l2 = 0).
 BOX_DOUBLINGS = 3
 
