@@ -67,6 +67,29 @@ def test_bnb_equals_highs_reference(case):
     assert ref.bound <= res.objective * (1 + 1e-6)
 
 
+def random_case(seed):
+    """A random small instance: 1-2 features of 2-4 levels, 0-2 continuous, mixed penalties."""
+    rng = np.random.default_rng(1000 + seed)
+    K = tuple(int(k) for k in rng.integers(2, 5, size=int(rng.integers(1, 3))))
+    return dict(
+        seed=1000 + seed, K=K, q=int(rng.integers(0, 3)), n=int(rng.integers(25, 45)),
+        l0=float(rng.choice([0.0, 0.01])), lf=float(rng.choice([0.005, 0.02, 0.05])),
+        l2=float(rng.choice([1e-3, 1e-2])), intercept=bool(rng.integers(0, 2)),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bnb_equals_highs_reference_on_random_instances(seed):
+    """Spec acceptance 3: the engine equals the Pyomo/HiGHS optimum on 20 random instances."""
+    data = tiny(**random_case(seed))
+    ref = solve_fusion_reference(data, time_limit=60.0)
+    res = solve(FusionProblem(data), Limits(gap_tol=1e-9))
+    assert ref.status == "optimal" and res.status == "optimal"
+    assert res.objective == pytest.approx(ref.objective, rel=1e-6)
+    assert res.bound <= ref.objective * (1 + 1e-6)
+    assert ref.bound <= res.objective * (1 + 1e-6)
+
+
 def test_reference_all_triangles_agrees():
     data = tiny(seed=11, K=(3,), q=1)
     lazy = solve_fusion_reference(data, time_limit=60.0)
