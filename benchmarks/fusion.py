@@ -12,8 +12,10 @@ model size (distinct nonzero level values + nonzero continuous coefficients), fi
 for the exact solver its status, certified gap and node count.
 
 Fusion picks ``lf`` by 5-fold cross-validation on the training rows (BCD along warm-started
-paths over a common grid; ``--folds``),
-then refits on all training rows with BCD and with branch and bound (time limit). One-hot
+paths over a common grid; ``--folds``), then refits on all training rows with BCD and with
+branch and bound (time limit) at the CV minimum, and with branch and bound at the
+one-standard-error choice (``fusion-bnb-1se``: the largest ``lf`` within one standard error
+of the minimum, glmnet's ``lambda.1se``). One-hot
 Lasso uses 5-fold ``LassoCV``; target encoding is scikit-learn's cross-fitted
 ``TargetEncoder`` + ``RidgeCV``; L0Learn (``cvfit``, L0L2, 5 folds) runs on the same dummies
 in its own virtual environment (``benchmarks/.venvs/l0learn``, Python 3.10; skipped with a
@@ -125,29 +127,46 @@ def partition_metrics(data, level_coefs, cont_coef):
     return float(np.mean(aris)), size
 
 
-def choose_lf(Xtr, ytr, n_folds=5):
-    """``lf`` by K-fold cross-validation on the training rows (BCD paths, warm started)."""
+def choose_lf(Xtr, ytr, n_folds=5, rule="min"):
+    """``lf`` by K-fold cross-validation on the training rows (BCD paths, warm started).
+
+    ``rule="min"`` takes the grid point of least mean validation error; ``rule="1se"`` the
+    largest ``lf`` (fewest values) whose mean error is within one standard error of that
+    minimum (glmnet's ``lambda.1se``). ``rule="both"`` returns both, from the same folds.
+    """
     grid = CategoricalFusionRegressor(solver="bcd").path(Xtr, ytr, n_lf=12, eps=1e-3).lf
     folds = np.arange(len(ytr)) % n_folds
-    errs = np.zeros(len(grid))
+    errs = np.zeros((n_folds, len(grid)))
     for k in range(n_folds):
         fit, val = folds != k, folds == k
         path = CategoricalFusionRegressor(solver="bcd").path(Xtr[fit], ytr[fit], lf=grid)
         for i in range(len(grid)):
-            errs[i] += np.mean((path.estimator(i).predict(Xtr[val]) - ytr[val]) ** 2)
-    return float(grid[int(np.argmin(errs))])
+            errs[k, i] = np.mean((path.estimator(i).predict(Xtr[val]) - ytr[val]) ** 2)
+    mean = errs.mean(axis=0)
+    best = int(np.argmin(mean))
+    se = errs[:, best].std(ddof=1) / np.sqrt(n_folds)
+    # The grid decreases, so the first point within one SE has the largest lf.
+    one_se = int(np.flatnonzero(mean <= mean[best] + se)[0])
+    chosen = {"min": float(grid[best]), "1se": float(grid[one_se])}
+    return chosen if rule == "both" else chosen[rule]
+
+
+FUSION_RUNS = (("bcd", "min"), ("bnb", "min"), ("bnb", "1se"))
 
 
 def run_fusion(data, Xtr, ytr, Xte, yte, cfg, n_folds=5):
+    """Fusion with ``lf`` from CV: BCD and branch and bound at the CV minimum, and branch and
+    bound at the one-standard-error choice (method name suffixed ``-1se``)."""
+    import warnings
+
     rows = []
     t0 = time.perf_counter()
-    lf = choose_lf(Xtr, ytr, n_folds)
+    lfs = choose_lf(Xtr, ytr, n_folds, rule="both")
     tune = time.perf_counter() - t0
-    for solver in ("bcd", "bnb"):
+    for solver, rule in FUSION_RUNS:
+        lf = lfs[rule]
         model = CategoricalFusionRegressor(lf=lf, solver=solver, time_limit=cfg["time_limit"])
         t0 = time.perf_counter()
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(Xtr, ytr)
@@ -159,7 +178,7 @@ def run_fusion(data, Xtr, ytr, Xte, yte, cfg, n_folds=5):
         res = model.result_
         rows.append(
             dict(
-                method=f"fusion-{solver}",
+                method=f"fusion-{solver}" + ("-1se" if rule == "1se" else ""),
                 mse=float(np.mean((model.predict(Xte) - yte) ** 2)),
                 ari=ari, size=size, time=wall, tune=tune,
                 status=res.status, gap=res.gap, nodes=res.n_nodes, lf=lf,
@@ -371,7 +390,7 @@ def report(rows, configs, args):
         gaps = [r["gap"] for r in rs if r["gap"] is not None]
         cert = (
             f"{sum(r['status'] == 'optimal' for r in rs)}/{len(rs)}"
-            if method == "fusion-bnb"
+            if method.startswith("fusion-bnb")
             else (
                 "-"
                 if method != "fusion-bcd"
@@ -387,31 +406,34 @@ def report(rows, configs, args):
         )
     lines += [
         "",
-        "## Paired test-MSE differences (peer minus fusion-bnb, same seeds)",
+        "## Paired test-MSE differences (peer minus fusion, same seeds)",
         "",
         "Positive: fusion's test error is lower. `± se` is the standard error over seeds; "
         "`fusion better` counts seeds where fusion's test MSE is at most the peer's.",
         "",
-        "| config | peer | mean difference ± se | fusion better | peer size / fusion size |",
-        "|---|---|---|---|---|",
+        "| config | fusion | peer | mean difference ± se | fusion better "
+        "| peer size / fusion size |",
+        "|---|---|---|---|---|---|",
     ]
     for cfg in dict.fromkeys(r["config"] for r in rows):
-        fus = {r["seed"]: r for r in rows if r["config"] == cfg and r["method"] == "fusion-bnb"}
         peers = dict.fromkeys(
             r["method"] for r in rows if r["config"] == cfg and not r["method"].startswith("fus")
         )
-        for peer in peers:
-            pairs = [
-                (r["mse"] - fus[r["seed"]]["mse"], r["size"], fus[r["seed"]]["size"])
-                for r in rows
-                if r["config"] == cfg and r["method"] == peer and r["seed"] in fus
-            ]
-            d = np.array([p[0] for p in pairs])
-            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            lines.append(
-                f"| {cfg} | {peer} | {d.mean():+.4f} ± {se:.4f} | {int(np.sum(d >= 0))}/{len(d)} "
-                f"| {np.mean([p[1] for p in pairs]):.1f} / {np.mean([p[2] for p in pairs]):.1f} |"
-            )
+        for variant in ("fusion-bnb", "fusion-bnb-1se"):
+            fus = {r["seed"]: r for r in rows if r["config"] == cfg and r["method"] == variant}
+            for peer in peers if fus else ():
+                pairs = [
+                    (r["mse"] - fus[r["seed"]]["mse"], r["size"], fus[r["seed"]]["size"])
+                    for r in rows
+                    if r["config"] == cfg and r["method"] == peer and r["seed"] in fus
+                ]
+                d = np.array([p[0] for p in pairs])
+                se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+                lines.append(
+                    f"| {cfg} | {variant} | {peer} | {d.mean():+.4f} ± {se:.4f} "
+                    f"| {int(np.sum(d >= 0))}/{len(d)} | {np.mean([p[1] for p in pairs]):.1f} "
+                    f"/ {np.mean([p[2] for p in pairs]):.1f} |"
+                )
     lines += [
         "",
         "## Every run",

@@ -124,7 +124,15 @@ def _node_optimum(data, feats, z):
     return best
 
 
-@pytest.mark.parametrize("case", [dict(seed=20), dict(seed=21, l0=0.01, K=(3, 2), q=2)])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(seed=20),
+        dict(seed=21, l0=0.01, K=(3, 2), q=2),
+        dict(seed=22, K=(4, 3), q=1, intercept=False, lf=0.01),
+        dict(seed=23, K=(5,), q=2, l2=1e-3, lf=0.005),
+    ],
+)
 def test_every_node_bound_is_valid(case):
     data = tiny(**case)
     problem = FusionProblem(data)

@@ -125,10 +125,10 @@ def _curvature_brute(g, pi, size, forced, omega, t, centered, l0, lf, l2):
 
 @pytest.mark.parametrize("centered", [True, False])
 def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
-    from l0bnb.kernels.fusion import curvature_feature_bound
+    from l0bnb.kernels.fusion import curvature_feature_bound, shifted_dp
 
     rng = np.random.default_rng(7 + centered)
-    gaps = []
+    gaps, near = [], []
     for _ in range(150):
         K = int(rng.integers(1, 6))
         pi = rng.dirichlet(np.ones(K + 1))[:K] if centered else rng.dirichlet(np.ones(K))
@@ -139,7 +139,7 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
         t, l0, lf = rng.uniform(0.2, 1.0), rng.choice([0.0, 0.001]), rng.uniform(0, 0.01)
         l2 = 0.01
         M = float(np.sqrt(0.5 / l2))
-        bound = curvature_feature_bound(
+        bound, s_best = curvature_feature_bound(
             g, pi, size, forced, omega, t, centered, M, l0, lf, l2, 200
         )
         exact, c = _curvature_brute(g, pi, size, forced, omega, t, centered, l0, lf, l2)
@@ -147,5 +147,18 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
             continue  # the bound is only claimed inside the certified box |c| <= M
         assert bound <= exact + 1e-9 * max(1.0, abs(exact))
         gaps.append(exact - bound)
+        # The DP minimiser at the returned shift is feasible and nearly optimal.
+        _, c_s = shifted_dp(g, pi, size, forced, omega, t, s_best, l0, lf, l2)
+        B = np.diag(pi) - (np.outer(pi, pi) if centered else 0.0)
+        nz = c_s != 0
+        values = np.unique(c_s[nz])
+        assert not np.any(forced & ~nz)
+        f_c = (
+            g @ c_s + 0.5 * t * c_s @ B @ c_s + l2 * size @ c_s**2
+            + lf * max(values.size, omega) + l0 * size[nz].sum()
+        )  # fmt: skip
+        assert f_c >= exact - 1e-9 * max(1.0, abs(exact))
+        near.append(f_c - exact)
     assert len(gaps) > 100
     assert np.median(gaps) < 1e-3  # the interval search closes in on the minimum
+    assert np.median(near) < 1e-3

@@ -471,12 +471,17 @@ def node_dp_solution(alpha, cls, cls_off, size, forced, omega, l0, lf, l2):
 
 
 @njit(cache=True)
-def _shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
+def shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
     """``min_c sum_u [(t pi_u/2 + l2 |u|) c_u^2 + (g_u - t s pi_u) c_u + l0 |u| 1(c_u != 0)]
-    + lf max(#values, omega)``."""
+    + lf max(#values, omega)``: ``(value, c)``."""
     a = 0.5 * t * pi + l2 * size
     b = 0.5 * (t * s * pi - g)
-    value, _ = fusion_dp(a, b, l0 * size, forced, lf, omega)
+    return fusion_dp(a, b, l0 * size, forced, lf, omega)
+
+
+@njit(cache=True)
+def _shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
+    value, _ = shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2)
     return value
 
 
@@ -489,10 +494,11 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     minimum of concave quadratics), so on an interval ``[s1, s2]`` it lies above its chord and
     the minimum of ``(t/2) s^2 + chord(s)`` bounds the interval. Intervals are bisected where
     that bound is lowest; the smallest interval bound is returned, valid whenever the search
-    stops.
+    stops, together with the evaluated shift ``s`` of least upper value (``shifted_dp`` at
+    that ``s`` gives a near-minimiser ``c``).
     """
     if not centered or t == 0.0:
-        return _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+        return _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2), 0.0
     cap = max_evals + 3
     lo = np.empty(cap)
     hi = np.empty(cap)
@@ -503,7 +509,11 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     f_m = _shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)
     f_0 = _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
     f_p = _shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)
-    best_upper = min(f_0, min(f_m, f_p) + 0.5 * t * M * M)
+    best_upper, best_s = f_0, 0.0
+    if f_m + 0.5 * t * M * M < best_upper:
+        best_upper, best_s = f_m + 0.5 * t * M * M, -M
+    if f_p + 0.5 * t * M * M < best_upper:
+        best_upper, best_s = f_p + 0.5 * t * M * M, M
     lo[0], hi[0], flo[0], fhi[0] = -M, 0.0, f_m, f_0
     lo[1], hi[1], flo[1], fhi[1] = 0.0, M, f_0, f_p
     n_int = 2
@@ -523,11 +533,12 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
             if alive[k] and (worst < 0 or lb[k] < lb[worst]):
                 worst = k
         if evals >= max_evals or best_upper - lb[worst] <= 1e-12 * max(1.0, abs(best_upper)):
-            return lb[worst]
+            return lb[worst], best_s
         mid = 0.5 * (lo[worst] + hi[worst])
         f_mid = _shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)
         evals += 1
-        best_upper = min(best_upper, f_mid + 0.5 * t * mid * mid)
+        if f_mid + 0.5 * t * mid * mid < best_upper:
+            best_upper, best_s = f_mid + 0.5 * t * mid * mid, mid
         lo[n_int], hi[n_int], flo[n_int], fhi[n_int] = mid, hi[worst], f_mid, fhi[worst]
         alive[n_int] = True
         hi[worst], fhi[worst] = mid, f_mid

@@ -24,15 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.nodes import Node
-from ..kernels.fusion import curvature_feature_bound, node_dp_solution, node_dual
+from ..kernels.fusion import curvature_feature_bound, node_dp_solution, node_dual, shifted_dp
 from .base import Relaxation
 from .fusion_bcd import multi_start_bcd
 from .fusion_data import FusionData, labels_from_beta, partition_ridge
 
 #: Supergradient steps on ``alpha`` per node.
 DUAL_STEPS = 30
+#: Relative amount by which Polyak steps aim past the node's cutoff.
+POLYAK_OVERSHOOT = 1e-5
 #: DP evaluations per feature in the interval search of the curvature bound.
-CURVATURE_EVALS = 40
+CURVATURE_EVALS = 120
+#: Shares of the largest admissible curvature ``t_max`` tried at the root; the best is kept.
+CURVATURE_SHARES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0)
+#: Tangent-point steps of the curvature bound per node (each costs one bound evaluation).
+CURVATURE_STEPS = 8
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,14 @@ class FeatureState:
         return [
             (u, w) for i, u in enumerate(cls) for w in cls[i + 1 :] if (u, w) not in self.split
         ]
+
+
+def _polyak_target(cutoff: float, best: float, fallback_rise: float) -> float:
+    """Level the Polyak steps aim at: just past the cutoff (aiming at the cutoff itself only
+    approaches it from below, so a prunable node would never be pruned)."""
+    if np.isfinite(cutoff):
+        return cutoff + POLYAK_OVERSHOOT * max(abs(cutoff), 1e-12)
+    return best + fallback_rise
 
 
 def _clique(forced: list[int], split: frozenset) -> int:
@@ -147,13 +161,20 @@ class FusionProblem:
             norm2 = float(grad @ grad)
             if norm2 <= 1e-30:
                 break
-            target = cutoff if np.isfinite(cutoff) else best + abs(best) + 1e-3
+            target = _polyak_target(cutoff, best, abs(best) + 1e-3)
             alpha = alpha + (target - value) / norm2 * grad
-        if self._t > 0 and best < cutoff:
-            x0 = np.concatenate([relaxed[0], relaxed[1]])
-            best = max(best, self._curvature_bound(feats, z, x0))
+        x_best = node.warm
+        if self._t_max > 0 and best < cutoff:
+            # The parent's best tangent point continues its ascent; the root starts at the
+            # node's ridge point.
+            x0 = np.concatenate([relaxed[0], relaxed[1]]) if node.warm is None else node.warm
+            value, x_best = self._curvature_ascent(feats, z, x0, cutoff, deadline)
+            best = max(best, value)
         c = node_dp_solution(best_alpha, *arrays, d.l0, d.lf, d.l2)
-        return Relaxation(bound=float(best), value=float(best), solution=(best_alpha, c, arrays))
+        return Relaxation(
+            bound=float(best), value=float(best), solution=(best_alpha, c, arrays),
+            info={"x0": x_best},
+        )  # fmt: skip
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         """Exact refit on the groups the DP picks at the node's best ``alpha``."""
@@ -175,6 +196,7 @@ class FusionProblem:
         feats, z = node.state
         alpha, c, arrays = relaxation.solution
         d = self.data
+        x0 = relaxation.info.get("x0")
         free = np.flatnonzero(z == -1)
         if free.size:
             w = np.abs(d.Z[:, free].T @ alpha)
@@ -183,14 +205,14 @@ class FusionProblem:
             for val in (1, 0):
                 z2 = z.copy()
                 z2[k] = val
-                children.append(Node(node.bound, node.depth + 1, (feats, z2), alpha))
+                children.append(Node(node.bound, node.depth + 1, (feats, z2), x0))
             return children
         j, u, w = self._pick_pair(feats, alpha, c, arrays)
         fused = feats[:j] + (feats[j].fuse(u, w),) + feats[j + 1 :]
         cut = feats[:j] + (feats[j].cut(u, w),) + feats[j + 1 :]
         return [
-            Node(node.bound, node.depth + 1, (fused, z), alpha),
-            Node(node.bound, node.depth + 1, (cut, z), alpha),
+            Node(node.bound, node.depth + 1, (fused, z), x0),
+            Node(node.bound, node.depth + 1, (cut, z), x0),
         ]
 
     # ----------------------------------------------------------------- curvature bound
@@ -203,7 +225,7 @@ class FusionProblem:
         only ``l2``; the rest of the loss stays convex and is replaced by its tangent.
         """
         d = self.data
-        self._t = 0.0
+        self._t = self._t_max = 0.0
         if d.p == 0:
             return
         cols = [np.eye(int(k))[d.codes[:, j]] for j, k in enumerate(d.n_levels)]
@@ -231,15 +253,66 @@ class FusionProblem:
             t *= 0.5
         else:
             t = 0.0
-        self._t = float(t)
+        self._t = self._t_max = float(t)
+        self._t_chosen = False
+        self._H = H
         self._B = B
         self._empty = d.objective(d.empty())
         self._M = float(np.sqrt(self._empty / d.l2))
 
-    def _curvature_bound(self, feats, z, x0: np.ndarray) -> float:
-        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP)."""
+    def _curvature_ascent(self, feats, z, x0, cutoff: float, deadline: float):
+        """Best curvature bound over a few tangent points, by Polyak supergradient ascent.
+
+        Every tangent point ``x0`` and every share ``t`` in ``[0, t_max]`` gives a valid bound
+        (``H - tB`` is a convex combination of ``H`` and ``H - t_max B``, both PSD). As a
+        function of the tangent slope ``v = grad Q(x0)`` the bound is concave with supergradient
+        ``xhat - x0`` (``xhat`` the per-feature minimiser), so ``v`` takes Polyak steps toward
+        the cutoff and ``x0`` follows through ``S^+ = (H - tB)^+``. The share is picked once,
+        at the first node, as the share of ``CURVATURE_SHARES`` whose ascent ends highest.
+        Returns the best bound and its tangent point.
+        """
+        if not self._t_chosen:
+            # Pick the share whose ascent ends highest at this (the first) node.
+            tried = []
+            for share in CURVATURE_SHARES:
+                self._set_share(share)
+                tried.append((self._curvature_steps(feats, z, x0, cutoff, deadline), share))
+            (best, x_best), share = max(tried, key=lambda item: item[0][0])
+            self._set_share(share)
+            self._t_chosen = True
+            return best, x_best
+        return self._curvature_steps(feats, z, x0, cutoff, deadline)
+
+    def _set_share(self, share: float) -> None:
+        self._t = share * self._t_max
+        h, V = np.linalg.eigh(self._H - self._t * self._B)
+        keep = h > 1e-10 * max(h.max(), 1e-300)
+        self._S_pinv = (V[:, keep] / h[keep]) @ V[:, keep].T
+
+    def _curvature_steps(self, feats, z, x0, cutoff: float, deadline: float):
+        """``CURVATURE_STEPS`` Polyak steps at the current share: best bound and its point."""
+        best, x_best = -np.inf, x0
+        for _ in range(CURVATURE_STEPS):
+            value, xhat = self._curvature_bound(feats, z, x0, self._t)
+            if value > best:
+                best, x_best = value, x0
+            if best >= cutoff or time.perf_counter() > deadline:
+                break
+            step = xhat - x0
+            norm2 = float(step @ step)
+            if norm2 <= 1e-30:
+                break
+            target = _polyak_target(cutoff, best, abs(best) * 1e-3 + 1e-12)
+            x0 = x0 + (target - value) / norm2 * (self._S_pinv @ step)
+        return best, x_best
+
+    def _curvature_bound(self, feats, z, x0: np.ndarray, t: float):
+        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP).
+
+        Returns the bound and ``xhat``, the minimiser of the tangent problem (per feature the
+        DP solution at the shift of least value found by the interval search).
+        """
         d = self.data
-        t = self._t
         r = d.y - self._A @ x0
         if d.fit_intercept:
             r = r - r.mean()
@@ -247,6 +320,7 @@ class FusionProblem:
         q0 = float(r @ r) / (2 * d.n) - 0.5 * t * float(x0 @ Bx)
         grad = -(self._A.T @ r) / d.n - t * Bx
         bound = q0 - float(grad @ x0)
+        xhat = np.zeros_like(x0)
         for j, f in enumerate(feats):
             off = int(d.offsets[j])
             nz = self._nonzero_classes(f)
@@ -254,27 +328,31 @@ class FusionProblem:
                 continue
             g, pi, size = np.zeros(len(nz)), np.zeros(len(nz)), np.zeros(len(nz))
             index = {u: i for i, u in enumerate(nz)}
-            for k, rep in enumerate(f.rep[1:]):
-                i = index.get(rep)
-                if i is not None:
+            member = np.array([index.get(rep, -1) for rep in f.rep[1:]], dtype=np.int64)
+            for k, i in enumerate(member):
+                if i >= 0:
                     g[i] += grad[off + k]
                     pi[i] += self._pi[off + k]
                     size[i] += 1.0
             forced = np.array([(0, u) in f.split for u in nz], dtype=np.bool_)
             omega = _clique([u for u in nz if (0, u) in f.split], f.split)
-            bound += curvature_feature_bound(
+            value, s = curvature_feature_bound(
                 g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
                 CURVATURE_EVALS,
             )  # fmt: skip
+            bound += value
+            _, c = shifted_dp(g, pi, size, forced, omega, t, s, d.l0, d.lf, d.l2)
+            xhat[off : off + member.size] = np.where(member >= 0, c[np.maximum(member, 0)], 0.0)
         n_beta = int(d.offsets[-1])
         for k in range(d.q):
             gk = grad[n_beta + k]
             gain = gk * gk / (4.0 * d.l2) - d.l0
             if z[k] == 1 or (z[k] == -1 and gain > 0):
                 bound -= gain
+                xhat[n_beta + k] = -gk / (2.0 * d.l2)
         # Coefficients beyond M cannot beat the empty model; capping there keeps the bound
         # valid for every completion of the node, good or bad.
-        return min(bound, self._empty)
+        return min(bound, self._empty), xhat
 
     # ----------------------------------------------------------------- helpers
 
