@@ -12,8 +12,10 @@ from zero forced nonzero, a clique of pairwise split forced classes as a count f
 ``alpha`` starts at the residual of the node's ridge relaxation (``lf`` dropped, classes
 fused) and is improved by projected supergradient steps with Polyak steps; every iterate's
 value is a valid bound, the best is kept. A second bound (``_curvature_bound``) moves part of
-each feature's own loss curvature into its DP and linearises the convex rest; the node keeps
-the larger. A fully decided node is solved exactly (ridge on its classes).
+each feature's own loss curvature into its DP and linearises the convex rest at a tangent
+point, which Polyak steps on the tangent slope improve (``_curvature_ascent``); children
+inherit the best point. The node keeps the larger bound. A fully decided node is solved
+exactly (ridge on its classes).
 """
 
 from __future__ import annotations
