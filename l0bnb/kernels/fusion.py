@@ -399,7 +399,8 @@ def dual_value(alpha, y, codes, offsets, Z, l0, lf, l2):
 
 @njit(cache=True)
 def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2):
-    """``D(alpha)`` at a branch-and-bound node, and a supergradient in ``alpha``.
+    """``D(alpha)`` at a branch-and-bound node, a supergradient in ``alpha``, and the DP
+    minimisers ``c`` (flat over classes) that define it.
 
     ``cls[i, j]`` is the class (within feature ``j``, ``0 .. cls_off[j+1]-cls_off[j]-1``) of
     row ``i``, or -1 when its level sits in the zero class; ``size`` the number of levels of
@@ -413,6 +414,7 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
     p = cls.shape[1]
     val = 0.0
     g = y - n * alpha
+    c_all = np.zeros(cls_off[p])
     for i in range(n):
         val += alpha[i] * y[i] - 0.5 * n * alpha[i] * alpha[i]
     for j in range(p):
@@ -429,6 +431,7 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
         lv = l0 * size[off : off + C]
         psi, c = fusion_dp(a, v / 2.0, lv, forced[off : off + C], lf, omega[j])
         val += psi
+        c_all[off : off + C] = c
         for i in range(n):
             k = cls[i, j]
             if k >= 0:
@@ -445,29 +448,7 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
             th = w / (2.0 * l2)
             for i in range(n):
                 g[i] -= Z[i, k] * th
-    return val, g
-
-
-@njit(cache=True)
-def node_dp_solution(alpha, cls, cls_off, size, forced, omega, l0, lf, l2):
-    """The DP minimisers ``c`` (flat over classes) of every feature at ``alpha``."""
-    n = alpha.size
-    p = cls.shape[1]
-    out = np.zeros(cls_off[p])
-    for j in range(p):
-        off = cls_off[j]
-        C = cls_off[j + 1] - off
-        if C == 0:
-            continue
-        v = np.zeros(C)
-        for i in range(n):
-            k = cls[i, j]
-            if k >= 0:
-                v[k] += alpha[i]
-        a = l2 * size[off : off + C]
-        _, c = fusion_dp(a, v / 2.0, l0 * size[off : off + C], forced[off : off + C], lf, omega[j])
-        out[off : off + C] = c
-    return out
+    return val, g, c_all
 
 
 @njit(cache=True)

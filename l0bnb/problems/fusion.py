@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.nodes import Node
-from ..kernels.fusion import curvature_feature_bound, node_dp_solution, node_dual, shifted_dp
+from ..kernels.fusion import curvature_feature_bound, node_dual, shifted_dp
 from .base import Relaxation
 from .fusion_bcd import multi_start_bcd
 from .fusion_data import FusionData, labels_from_beta, partition_ridge
@@ -151,11 +151,11 @@ class FusionProblem:
         arrays = self._arrays(feats)
         relaxed, _ = partition_ridge(d, self._group_labels(feats), z != 0)
         alpha = self._residual(relaxed)
-        best, best_alpha = -np.inf, alpha
+        best, best_alpha, c = -np.inf, alpha, None
         for _ in range(self.n_dual_steps + 1):
-            value, grad = node_dual(alpha, d.y, *arrays, d.Z, z, d.l0, d.lf, d.l2)
+            value, grad, c_alpha = node_dual(alpha, d.y, *arrays, d.Z, z, d.l0, d.lf, d.l2)
             if value > best:
-                best, best_alpha = value, alpha
+                best, best_alpha, c = value, alpha, c_alpha
             if best >= cutoff or time.perf_counter() > deadline:
                 break
             if d.fit_intercept:
@@ -170,9 +170,9 @@ class FusionProblem:
             # The parent's best tangent point continues its ascent; the root starts at the
             # node's ridge point.
             x0 = np.concatenate([relaxed[0], relaxed[1]]) if node.warm is None else node.warm
-            value, x_best = self._curvature_ascent(feats, z, x0, cutoff, deadline)
+            classes = self._feature_classes(feats)
+            value, x_best = self._curvature_ascent(classes, z, x0, cutoff, deadline)
             best = max(best, value)
-        c = node_dp_solution(best_alpha, *arrays, d.l0, d.lf, d.l2)
         return Relaxation(
             bound=float(best), value=float(best), solution=(best_alpha, c, arrays),
             info={"x0": x_best},
@@ -262,7 +262,7 @@ class FusionProblem:
         self._empty = d.objective(d.empty())
         self._M = float(np.sqrt(self._empty / d.l2))
 
-    def _curvature_ascent(self, feats, z, x0, cutoff: float, deadline: float):
+    def _curvature_ascent(self, classes, z, x0, cutoff: float, deadline: float):
         """Best curvature bound over a few tangent points, by Polyak supergradient ascent.
 
         Every tangent point ``x0`` and every share ``t`` in ``[0, t_max]`` gives a valid bound
@@ -278,12 +278,12 @@ class FusionProblem:
             tried = []
             for share in CURVATURE_SHARES:
                 self._set_share(share)
-                tried.append((self._curvature_steps(feats, z, x0, cutoff, deadline), share))
+                tried.append((self._curvature_steps(classes, z, x0, cutoff, deadline), share))
             (best, x_best), share = max(tried, key=lambda item: item[0][0])
             self._set_share(share)
             self._t_chosen = True
             return best, x_best
-        return self._curvature_steps(feats, z, x0, cutoff, deadline)
+        return self._curvature_steps(classes, z, x0, cutoff, deadline)
 
     def _set_share(self, share: float) -> None:
         self._t = share * self._t_max
@@ -291,11 +291,11 @@ class FusionProblem:
         keep = h > 1e-10 * max(h.max(), 1e-300)
         self._S_pinv = (V[:, keep] / h[keep]) @ V[:, keep].T
 
-    def _curvature_steps(self, feats, z, x0, cutoff: float, deadline: float):
+    def _curvature_steps(self, classes, z, x0, cutoff: float, deadline: float):
         """``CURVATURE_STEPS`` Polyak steps at the current share: best bound and its point."""
         best, x_best = -np.inf, x0
         for _ in range(CURVATURE_STEPS):
-            value, xhat = self._curvature_bound(feats, z, x0, self._t)
+            value, xhat = self._curvature_bound(classes, z, x0, self._t)
             if value > best:
                 best, x_best = value, x0
             if best >= cutoff or time.perf_counter() > deadline:
@@ -308,8 +308,33 @@ class FusionProblem:
             x0 = x0 + (target - value) / norm2 * (self._S_pinv @ step)
         return best, x_best
 
-    def _curvature_bound(self, feats, z, x0: np.ndarray, t: float):
-        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP).
+    def _feature_classes(self, feats) -> list[tuple]:
+        """The node's nonzero classes per feature, as the curvature bound needs them:
+        ``(offset, member, inside, pi, size, forced, omega)`` with ``member[k]`` the class of
+        level ``k`` (-1 in the zero class) and ``inside = member >= 0``."""
+        d = self.data
+        out = []
+        for j, f in enumerate(feats):
+            nz = self._nonzero_classes(f)
+            if not nz:
+                continue
+            off = int(d.offsets[j])
+            index = {u: i for i, u in enumerate(nz)}
+            member = np.array([index.get(rep, -1) for rep in f.rep[1:]], dtype=np.int64)
+            inside = member >= 0
+            pi = np.bincount(
+                member[inside], weights=self._pi[off : off + member.size][inside],
+                minlength=len(nz),
+            )  # fmt: skip
+            size = np.bincount(member[inside], minlength=len(nz)).astype(np.float64)
+            forced = np.array([(0, u) in f.split for u in nz], dtype=np.bool_)
+            omega = _clique([u for u in nz if (0, u) in f.split], f.split)
+            out.append((off, member, inside, pi, size, forced, omega))
+        return out
+
+    def _curvature_bound(self, classes, z, x0: np.ndarray, t: float):
+        """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP), over
+        the node's classes (:meth:`_feature_classes`).
 
         Returns the bound and ``xhat``, the minimiser of the tangent problem (per feature the
         DP solution at the shift of least value found by the interval search).
@@ -323,28 +348,17 @@ class FusionProblem:
         grad = -(self._A.T @ r) / d.n - t * Bx
         bound = q0 - float(grad @ x0)
         xhat = np.zeros_like(x0)
-        for j, f in enumerate(feats):
-            off = int(d.offsets[j])
-            nz = self._nonzero_classes(f)
-            if not nz:
-                continue
-            g, pi, size = np.zeros(len(nz)), np.zeros(len(nz)), np.zeros(len(nz))
-            index = {u: i for i, u in enumerate(nz)}
-            member = np.array([index.get(rep, -1) for rep in f.rep[1:]], dtype=np.int64)
-            for k, i in enumerate(member):
-                if i >= 0:
-                    g[i] += grad[off + k]
-                    pi[i] += self._pi[off + k]
-                    size[i] += 1.0
-            forced = np.array([(0, u) in f.split for u in nz], dtype=np.bool_)
-            omega = _clique([u for u in nz if (0, u) in f.split], f.split)
+        for off, member, inside, pi, size, forced, omega in classes:
+            g = np.bincount(
+                member[inside], weights=grad[off : off + member.size][inside], minlength=pi.size
+            )
             value, s = curvature_feature_bound(
                 g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
                 CURVATURE_EVALS,
             )  # fmt: skip
             bound += value
             _, c = shifted_dp(g, pi, size, forced, omega, t, s, d.l0, d.lf, d.l2)
-            xhat[off : off + member.size] = np.where(member >= 0, c[np.maximum(member, 0)], 0.0)
+            xhat[off : off + member.size][inside] = c[member[inside]]
         n_beta = int(d.offsets[-1])
         for k in range(d.q):
             gk = grad[n_beta + k]
