@@ -441,7 +441,6 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags

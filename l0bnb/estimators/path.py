@@ -8,9 +8,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._progress import progress_bar
+from ._linear import LinearPredictMixin
 from ._validation import (
     check_arrays,
     check_limits,
@@ -188,7 +189,7 @@ def _fold_errors(X, y, train, test, l2, grid, kwargs):
     return np.mean((y[test][:, None] - pred) ** 2, axis=0)
 
 
-class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
+class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Best subset with ``l0`` (and optionally ``l2``) chosen by K-fold cross-validation.
 
     For each ``l2`` the ``l0`` grid is the adaptive path of the full data; every fold
@@ -350,18 +351,3 @@ class BestSubsetRegressorCV(RegressorMixin, BaseEstimator):
         self.support_ = final.support_
         self.result_ = final.result_
         return self
-
-    def predict(self, X):
-        """Predict with the model refitted at the selected penalties.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_

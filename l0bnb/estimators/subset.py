@@ -6,8 +6,9 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from ._linear import LinearPredictMixin
 from ._validation import SearchLimitWarning, check_no_zero_columns, check_penalties
 from .solve import solve_best_subset
 
@@ -33,7 +34,7 @@ def warn_if_limited(result, what: str = "Best-subset search") -> None:
         )
 
 
-class BestSubsetRegressor(RegressorMixin, BaseEstimator):
+class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Best-subset linear regression solved to certified optimality (L0L2).
 
     Solves ``min 0.5 ||y - X b - b0||^2 + l0 ||b||_0 + l2 ||b||^2`` subject to
@@ -166,23 +167,3 @@ class BestSubsetRegressor(RegressorMixin, BaseEstimator):
         self.support_ = self.coef_ != 0
         self.intercept_ = float(y_mean - X_mean @ self.coef_) if self.fit_intercept else 0.0
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags

@@ -6,13 +6,14 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from ._linear import LinearPredictMixin
 from ._validation import SearchLimitWarning
 from .trimmed_solve import resolve_h, solve_lts
 
 
-class PenalizedLTSRegressor(RegressorMixin, BaseEstimator):
+class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Robust linear regression by (penalised) least trimmed squares, solved with a certificate.
 
     Trimmed mode minimises the sum of the ``h`` smallest squared residuals plus
@@ -196,23 +197,3 @@ class PenalizedLTSRegressor(RegressorMixin, BaseEstimator):
         self.h_ = result.info["h"]
         self.mu_ = result.info["mu"]
         return self
-
-    def predict(self, X):
-        """Predict ``X @ coef_ + intercept_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
