@@ -33,14 +33,6 @@ from fusion import choose_lf, instance  # noqa: E402
 from l0bnb import CategoricalFusionRegressor  # noqa: E402
 
 
-def time_to_gap(result, target):
-    """First logged time at which the certified gap was at most ``target`` (None if never)."""
-    for rec in result.log:
-        if rec.get("gap", np.inf) <= target:
-            return float(rec["time"])
-    return float(result.runtime) if result.gap <= target else None
-
-
 def run(levels, n, seed, time_limit):
     cfg = dict(n=n, n_categorical=2, n_levels=levels, n_groups=3, n_continuous=2)
     _, Xtr, ytr, _, _ = instance(cfg, seed)
@@ -52,7 +44,7 @@ def run(levels, n, seed, time_limit):
     res = model.result_
     return dict(
         levels=levels, n=n, seed=seed, lf=lf, status=res.status, gap=float(res.gap),
-        t1=time_to_gap(res, 1e-2), t01=time_to_gap(res, 1e-3), time=float(res.runtime),
+        t1=res.time_to_gap(1e-2), t01=res.time_to_gap(1e-3), time=float(res.runtime),
         nodes=int(res.n_nodes),
         groups=[len(set(v.values())) for v in model.level_values_],
     )  # fmt: skip

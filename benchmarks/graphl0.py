@@ -46,14 +46,6 @@ def standardized(X: np.ndarray) -> np.ndarray:
     return X / X.std(axis=0)
 
 
-def time_to_gap(result, target: float) -> float | None:
-    """First logged time at which the gap was at most ``target`` (None if never)."""
-    for record in result.log:
-        if record["gap"] is not None and record["gap"] <= target:
-            return record["time"]
-    return result.runtime if result.gap <= target else None
-
-
 def glasso_at_edges(X: np.ndarray, n_edges: int, truth: np.ndarray) -> dict:
     """GraphicalLasso with alpha bisected (on a log scale) to give ``n_edges`` edges."""
     S = np.cov(X, rowvar=False, bias=True)
@@ -114,7 +106,7 @@ def run_instance(graph, p, n, l0, l2, time_limit, seed, scip_max_p, cond=2.0):
         "cv_time": cv_time,
         "true_edges": int(np.count_nonzero(np.triu(data.precision, 1))),
         "status": result.status,
-        "time_1pct": time_to_gap(result, 1e-2),
+        "time_1pct": result.time_to_gap(1e-2),
         "gap": result.gap,
         "abs_gap": result.objective - result.bound,
         "time": result.runtime,
@@ -205,7 +197,7 @@ def run_baseline(p, limit, seed):
     return {
         "p": p,
         "limit": limit,
-        "time_1pct": time_to_gap(result, 1e-2),
+        "time_1pct": result.time_to_gap(1e-2),
         "gap": result.gap,
         "nodes": result.n_nodes,
         "status": result.status,

@@ -146,6 +146,18 @@ def test_gap_limit_status_when_loose_gap_is_reached():
         assert result.status == "gap_limit"
 
 
+def test_time_to_gap_reads_the_log():
+    problem = SeparableCover(np.random.default_rng(6).normal(size=12), q=0.4, t=4)
+    result = solve(problem, Limits(gap_tol=0.0))
+    gaps = [(r["time"], r["gap"]) for r in result.log if r["gap"] is not None]
+    assert gaps and result.gap == 0.0
+    # Each threshold is first met at the earliest logged time whose gap is that small.
+    for target in (np.inf, 0.5, 1e-3, 0.0):
+        expected = next((t for t, g in gaps if g <= target), result.runtime)
+        assert result.time_to_gap(target) == pytest.approx(expected)
+    assert result.time_to_gap(-1.0) is None
+
+
 def test_deterministic_node_count():
     c = np.random.default_rng(4).normal(size=9)
     first = solve(SeparableCover(c, 0.6, 3), Limits(gap_tol=0.0))

@@ -79,6 +79,18 @@ class SolveResult:
         """True when a limit or an interrupt stopped the search before the gap closed."""
         return self.status in (TIME_LIMIT, NODE_LIMIT, INTERRUPTED)
 
+    def time_to_gap(self, target: float) -> float | None:
+        """Seconds until the logged relative gap first fell to ``target`` or below.
+
+        Read from ``log`` (one record per printed log line, so the answer is as fine as the
+        log); the final gap counts at ``runtime``. ``None`` if the gap never got there.
+        """
+        for record in self.log:
+            gap = record.get("gap")
+            if gap is not None and gap <= target:
+                return float(record["time"])
+        return float(self.runtime) if self.gap <= target else None
+
     def __repr__(self) -> str:
         return (
             f"SolveResult(status={self.status!r}, objective={self.objective:.10g}, "
