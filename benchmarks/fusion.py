@@ -388,15 +388,8 @@ def report(rows, configs, args):
         by.setdefault((r["config"], r["method"]), []).append(r)
     for (cfg, method), rs in by.items():
         gaps = [r["gap"] for r in rs if r["gap"] is not None]
-        cert = (
-            f"{sum(r['status'] == 'optimal' for r in rs)}/{len(rs)}"
-            if method.startswith("fusion-bnb")
-            else (
-                "-"
-                if method != "fusion-bcd"
-                else f"{sum(r['status'] == 'optimal' for r in rs)}/{len(rs)}"
-            )
-        )
+        certified = sum(r["status"] == "optimal" for r in rs)
+        cert = f"{certified}/{len(rs)}" if method.startswith("fusion-") else "-"
         lines.append(
             f"| {cfg} | {method} | {np.mean([r['mse'] for r in rs]):.4f} "
             f"| {np.mean([r['noise'] for r in rs]):.4f} | {np.mean([r['ari'] for r in rs]):.3f} "
