@@ -461,12 +461,6 @@ def shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
 
 
 @njit(cache=True)
-def _shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
-    value, _ = shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2)
-    return value
-
-
-@njit(cache=True)
 def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, l2, max_evals):
     """Lower bound on ``min_c g'c + (t/2) c'B c + pen(c)`` over one feature's classes.
 
@@ -479,7 +473,7 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     that ``s`` gives a near-minimiser ``c``).
     """
     if not centered or t == 0.0:
-        return _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2), 0.0
+        return shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0], 0.0
     cap = max_evals + 3
     lo = np.empty(cap)
     hi = np.empty(cap)
@@ -487,9 +481,9 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     fhi = np.empty(cap)
     lb = np.empty(cap)
     alive = np.zeros(cap, dtype=np.bool_)
-    f_m = _shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)
-    f_0 = _shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
-    f_p = _shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)
+    f_m = shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)[0]
+    f_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0]
+    f_p = shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)[0]
     best_upper, best_s = f_0, 0.0
     if f_m + 0.5 * t * M * M < best_upper:
         best_upper, best_s = f_m + 0.5 * t * M * M, -M
@@ -516,7 +510,7 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
         if evals >= max_evals or best_upper - lb[worst] <= 1e-12 * max(1.0, abs(best_upper)):
             return lb[worst], best_s
         mid = 0.5 * (lo[worst] + hi[worst])
-        f_mid = _shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)
+        f_mid = shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)[0]
         evals += 1
         if f_mid + 0.5 * t * mid * mid < best_upper:
             best_upper, best_s = f_mid + 0.5 * t * mid * mid, mid
