@@ -281,13 +281,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         )  # fmt: skip
 
     def _limits(self) -> Limits:
-        # The engine prunes at exactly gap_tol, so the final gap can land a rounding error
-        # above it and read as "gap_limit" at gap_tol = 1e-4; aim a hair below instead.
-        return Limits(
-            time_limit=self.time_limit,
-            max_nodes=self.max_nodes,
-            gap_tol=self.gap_tol * (1 - 1e-6),
-        )
+        return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
     def fit(self, X, y):
         """Fit the fused model.
