@@ -41,8 +41,12 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Box ``|coef_j| <= coef_bound`` used when ``l2 = 0`` (it makes the relaxation
         bounded). Default: 3 times the largest coefficient of the 10 best heuristic fits,
         doubled up to 3 times while it binds; ``result_.box_binding`` tells.
-    solver : {"bnb", "heuristic"}, default="bnb"
-        ``"heuristic"``: ridge FAST-LTS + pairwise swaps, no certificate (fast).
+    solver : {"bnb", "box", "pattern", "heuristic"}, default="bnb"
+        ``"box"``: branch-and-bound over boxes of ``(intercept, coef)`` (certifies
+        thousands of points when there are few parameters). ``"pattern"``: branch-and-bound
+        over inlier / outlier patterns. ``"bnb"`` uses ``"box"`` for at most 6 parameters
+        (features plus intercept), else ``"pattern"``. ``"heuristic"``: ridge FAST-LTS +
+        pairwise swaps, no certificate (fast).
     time_limit : float, default=60.0
         Wall-clock seconds of one fit.
     gap_tol : float, default=1e-4

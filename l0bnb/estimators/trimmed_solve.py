@@ -13,10 +13,15 @@ from ..engine.result import HEURISTIC, OPTIMAL, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ..kernels import trimmed as K
 from ..problems.trimmed import MODES, TrimmedProblem, lts_heuristic
+from ..problems.trimmed_box import TrimmedBoxProblem
 from ._validation import check_arrays, check_limits
 
 #: How often a binding default box is doubled before giving up (l2 = 0).
 BOX_DOUBLINGS = 3
+SOLVERS = ("bnb", "box", "pattern", "heuristic")
+# The box search certifies where the pattern search cannot, up to d = 6 parameters
+# (benchmarks/results/lts_box.md); beyond, its number of boxes grows too fast.
+BOX_SEARCH_MAX_PARAMETERS = 6
 
 
 def _is_int(value) -> bool:
@@ -202,8 +207,12 @@ def solve_lts(
         Box on the coefficients when ``l2 = 0``. Default: three times the largest
         coefficient of the ten best heuristic fits, doubled (up to three times) while it
         binds at the solution. Ignored when ``l2 > 0`` (a radius is derived).
-    solver : {"bnb", "heuristic"}, default="bnb"
-        ``"heuristic"``: ridge FAST-LTS + swaps only (status ``"heuristic"``, bound 0).
+    solver : {"bnb", "box", "pattern", "heuristic"}, default="bnb"
+        ``"box"``: branch-and-bound over boxes of the fit ``(b0, beta)``, strong for few
+        parameters. ``"pattern"``: branch-and-bound over inlier / outlier patterns of the
+        points. ``"bnb"`` picks ``"box"`` when ``d = p + fit_intercept <= 5``, else
+        ``"pattern"``. ``"heuristic"``: ridge FAST-LTS + swaps only (status
+        ``"heuristic"``, bound 0).
     time_limit : float, default=60.0
     gap_tol : float, default=1e-4
     max_nodes : int, default=None
@@ -239,8 +248,8 @@ def solve_lts(
     )
     _positive(coef_bound, "coef_bound")
     check_limits(time_limit, max_nodes, gap_tol)
-    if solver not in ("bnb", "heuristic"):
-        raise ValueError(f"solver must be 'bnb' or 'heuristic', got {solver!r}.")
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
     if not (_is_int(n_starts) and n_starts >= 1):
         raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
     seed = 0 if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
@@ -284,15 +293,17 @@ def solve_lts(
             solver="l0bnb-heuristic",
             info=info,
         )
+    if solver == "bnb":
+        solver = "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
+    search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
+    info["search"] = solver
     doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
     nodes, result = 0, None
     for attempt in range(doublings + 1):
         remaining = None
         if time_limit is not None:
             remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
-        problem = TrimmedProblem(
-            X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw
-        )
+        problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
         result = solve(
             problem,
             Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
