@@ -109,14 +109,31 @@ class TrimmedBoxProblem(TrimmedProblem):
         theta[self.active] += self.T @ u
         return theta
 
-    def _outside_region(self, lo, hi):
-        """Whether the box misses the region ``|b0| <= B0, |beta_j| <= B`` (then it holds
-        no fit better than the incumbent, or none inside the coefficient box)."""
-        mid, half = 0.5 * (hi + lo), 0.5 * (hi - lo)
-        centre = self.theta0[self.active] + self.T @ mid
-        spread = np.abs(self.T) @ half
+    def _tighten(self, lo, hi, rounds=2):
+        """Shrink the box to the region ``lo_t <= theta0 + T u <= hi_t`` (interval
+        propagation, row by row); ``None`` when the box misses the region (it then holds no
+        fit better than the incumbent, or none inside the coefficient box)."""
+        lo, hi = lo.copy(), hi.copy()
+        T = self.T
         lo_t, hi_t = self.region
-        return bool(np.any(centre - spread > hi_t) or np.any(centre + spread < lo_t))
+        base = self.theta0[self.active]
+        for _ in range(rounds):
+            low = np.minimum(T * lo, T * hi)
+            high = np.maximum(T * lo, T * hi)
+            row_low, row_high = low.sum(axis=1), high.sum(axis=1)
+            if np.any(base + row_low > hi_t) or np.any(base + row_high < lo_t):
+                return None
+            for j in range(T.shape[0]):
+                for k in np.flatnonzero(T[j]):
+                    t = T[j, k]
+                    # Room left for T_jk u_k once the other terms take their extreme values.
+                    up = hi_t[j] - base[j] - (row_low[j] - low[j, k])
+                    down = lo_t[j] - base[j] - (row_high[j] - high[j, k])
+                    a, b = (down / t, up / t) if t > 0 else (up / t, down / t)
+                    lo[k], hi[k] = max(lo[k], a), min(hi[k], b)
+            if np.any(lo > hi):
+                return None
+        return lo, hi
 
     def _interval_bound(self, rl, ru):
         """``h`` smallest squared distances of the ranges to zero, plus the ridge rows."""
@@ -133,8 +150,10 @@ class TrimmedBoxProblem(TrimmedProblem):
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         lo, hi = self._root_box() if node.state is None else node.state
         Au, yu, quad = self.Au, self.yu, self.quad
-        if self._outside_region(lo, hi):
+        box = self._tighten(lo, hi)
+        if box is None:
             return Relaxation(bound=math.inf, value=math.inf, solution=None, integral=True)
+        lo, hi = box
         rl, ru = KB.residual_intervals(Au, yu, lo, hi)
         quick = self._interval_bound(rl, ru)
         if quick >= cutoff:
