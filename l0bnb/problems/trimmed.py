@@ -410,7 +410,10 @@ class TrimmedProblem:
         self.calls += 1
         if node.depth > 5 and self.calls % 10:
             return None
-        theta = relaxation.solution[0]
+        return self.c_step_candidate(relaxation.solution[0])
+
+    def c_step_candidate(self, theta):
+        """C-steps from ``theta`` (inside the coefficient box); the fit is a candidate."""
         theta, obj, _ = K.c_steps(
             self.X,
             self.y,

@@ -225,21 +225,7 @@ class TrimmedBoxProblem(TrimmedProblem):
         theta = self._theta(relaxation.solution[0])
         if self.box > 0:  # boxes in u reach past the coefficient box, which is a constraint
             theta[1:] = np.clip(theta[1:], -self.box, self.box)
-        theta, obj, _ = K.c_steps(
-            self.X,
-            self.y,
-            theta,
-            self.l2,
-            self.fit_intercept,
-            self.box,
-            self.code,
-            self.h,
-            self.mu,
-            50,
-        )
-        obj = self.objective(theta)
-        self.note_value(obj)
-        return obj, theta
+        return self.c_step_candidate(theta)
 
     def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
         lo, hi = relaxation.info["box"]
