@@ -123,14 +123,13 @@ class TrimmedBoxProblem(TrimmedProblem):
             row_low, row_high = low.sum(axis=1), high.sum(axis=1)
             if np.any(base + row_low > hi_t) or np.any(base + row_high < lo_t):
                 return None
-            for j in range(T.shape[0]):
-                for k in np.flatnonzero(T[j]):
-                    t = T[j, k]
-                    # Room left for T_jk u_k once the other terms take their extreme values.
-                    up = hi_t[j] - base[j] - (row_low[j] - low[j, k])
-                    down = lo_t[j] - base[j] - (row_high[j] - high[j, k])
-                    a, b = (down / t, up / t) if t > 0 else (up / t, down / t)
-                    lo[k], hi[k] = max(lo[k], a), min(hi[k], b)
+            # Room left for T_jk u_k once the other terms of row j take extreme values.
+            up = (hi_t - base - row_low)[:, None] + low
+            down = (lo_t - base - row_high)[:, None] + high
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a = np.where(T > 0, down / T, np.where(T < 0, up / T, -np.inf))
+                b = np.where(T > 0, up / T, np.where(T < 0, down / T, np.inf))
+            lo, hi = np.maximum(lo, a.max(axis=0)), np.minimum(hi, b.min(axis=0))
             if np.any(lo > hi):
                 return None
         return lo, hi
