@@ -136,6 +136,57 @@ def test_box_bound_never_exceeds_the_box_minimum(mode, l2, intercept, seed):
     assert checked >= 8
 
 
+@pytest.mark.parametrize(
+    "mode,l2,intercept,seed",
+    [("trimmed", 0.0, True, 50), ("trimmed", 0.5, True, 51), ("capped", 0.0, False, 52)],
+)
+def test_sqrt_objective_is_one_lipschitz_in_whitened_coordinates(mode, l2, intercept, seed):
+    rng = np.random.default_rng(seed)
+    problem, X, y, kw, _ = problem_for(seed, mode, l2, intercept, p=2)
+    kw = {k: kw[k] for k in ("mode", "h", "mu", "l2")}
+    problem._root_box()
+    d = problem.Au.shape[1]
+    for _ in range(200):
+        u = rng.normal(scale=rng.choice([0.3, 3.0, 30.0]), size=d)
+        v = u + rng.normal(scale=rng.choice([0.1, 1.0, 10.0]), size=d)
+        fu = lts_objective(X, y, problem._theta(u), **kw)
+        fv = lts_objective(X, y, problem._theta(v), **kw)
+        assert abs(math.sqrt(fu) - math.sqrt(fv)) <= np.linalg.norm(u - v) * (1 + 1e-9) + 1e-9
+
+
+@pytest.mark.parametrize(
+    "mode,l2,intercept,seed",
+    [("trimmed", 0.0, True, 60), ("trimmed", 0.5, True, 61), ("capped", 0.0, True, 62)],
+)
+def test_lipschitz_partition_bound_is_valid_and_prunes_far_boxes(mode, l2, intercept, seed):
+    """For any target, the partition bound stays below the box minimum; far from the fit it
+    reaches the target where the one-piece bound does not (not in capped mode, whose loss
+    is flat far away)."""
+    rng = np.random.default_rng(seed)
+    problem, X, y, kw, _ = problem_for(seed, mode, l2, intercept, p=2)
+    kw = {k: kw[k] for k in ("mode", "h", "mu", "l2")}
+    root_lo, root_hi = problem._root_box()
+    args = (problem.Au, problem.yu)
+    rest = (problem.n, problem.code, problem.h, problem.mu)
+    pruned = refined = 0
+    for _ in range(16):
+        centre = rng.uniform(root_lo, root_hi)
+        half = rng.uniform(0.05, 0.3, root_lo.size) * (root_hi - root_lo)
+        lo, hi = centre - half, centre + half
+        truth = grid_minimum(problem, X, y, kw, lo, hi, points=15)
+        single = KB.lipschitz_bound(*args, lo, hi, *rest, math.inf, 256)
+        for target in (0.5 * truth, 0.9 * truth, truth, 1.5 * truth):
+            bound = KB.lipschitz_bound(*args, lo, hi, *rest, target, 256)
+            assert bound <= truth * (1 + 1e-9) + 1e-9, (lo, hi, target, bound, truth)
+            assert bound >= single
+            if bound >= target > single:
+                refined += 1
+            pruned += bound >= target
+    if mode == "trimmed":
+        assert pruned >= 6
+        assert refined >= 2
+
+
 @pytest.mark.parametrize("mode,l2,intercept,duplicate,ties,seed", CASES)
 def test_box_search_equals_brute_force(mode, l2, intercept, duplicate, ties, seed):
     X, y = instance(seed, intercept=intercept, duplicate=duplicate, ties=ties)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .trimmed import loss_from_residuals
+
 
 @njit(cache=True)
 def residual_intervals(A, y, lo, hi):
@@ -204,3 +206,73 @@ def dual_bound(A, y, r, lo, hi, rl, ru, qa, qb, chord, quad, eta, k):
     for j in range(d):
         total += min(-v[j] * lo[j], -v[j] * hi[j])
     return total - eta * k
+
+
+@njit(cache=True)
+def _value_at(A, y, u, n_points, mode, h, mu):
+    """The objective at ``u``: the LTS loss of the first ``n_points`` rows plus the rest's
+    squares (the ridge rows)."""
+    n, d = A.shape
+    r = y.copy()
+    for j in range(d):
+        c = u[j]
+        for i in range(n):
+            r[i] -= A[i, j] * c
+    tail = 0.0
+    for i in range(n_points, n):
+        tail += r[i] * r[i]
+    return loss_from_residuals(r[:n_points], mode, h, mu) + tail
+
+
+@njit(cache=True)
+def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, target, max_evals):
+    """Lower bound on the objective over the box from ``sqrt F`` being 1-Lipschitz in ``u``.
+
+    ``A`` has orthonormal columns (whitened), so for every set of kept points the norm of
+    their residuals, with the ridge rows, moves by at most ``|u - v|``; ``sqrt F`` is the
+    smallest of these norms. A piece with centre ``c`` and half-diagonal ``rho`` thus has
+    ``F >= (sqrt F(c) - rho)_+^2``. Pieces whose bound is below ``target`` are halved along
+    their longest side (depth first, at most ``max_evals`` values of ``F``); the bound is
+    the smallest over a partition of the box. The search stops at the first piece that
+    cannot be pruned (its halves would not be: ``sqrt F(c) - sqrt(target) < rho / 2``), or
+    when the budget is spent, and then returns the one-piece bound of the whole box.
+    """
+    d = lo.size
+    stack_lo = np.empty((max_evals + 2, d))
+    stack_hi = np.empty((max_evals + 2, d))
+    stack_lo[0] = lo
+    stack_hi[0] = hi
+    top = 1
+    evals = 0
+    whole = 0.0
+    best = np.inf
+    while top > 0:
+        top -= 1
+        low = stack_lo[top].copy()
+        high = stack_hi[top].copy()
+        centre = 0.5 * (low + high)
+        value = _value_at(A, y, centre, n_points, mode, h, mu)
+        evals += 1
+        half = 0.5 * np.sqrt(np.sum((high - low) ** 2))
+        reach = np.sqrt(max(value, 0.0)) - half
+        bound = (1.0 - 1e-9) * reach * reach if reach > 0.0 else 0.0
+        if evals == 1:
+            whole = bound
+        if bound >= target:
+            best = min(best, bound)
+            continue
+        # Give up on a piece whose centre is too close to the target for its halves to be
+        # pruned (it holds F < target, or needs pieces under half its size), or when the
+        # budget is spent.
+        if np.sqrt(max(value, 0.0)) - np.sqrt(target) < 0.5 * half or evals + top + 2 > max_evals:
+            return whole
+        j = np.argmax(high - low)
+        mid = centre[j]
+        stack_lo[top] = low
+        stack_hi[top] = high
+        stack_hi[top, j] = mid
+        stack_lo[top + 1] = low
+        stack_hi[top + 1] = high
+        stack_lo[top + 1, j] = mid
+        top += 2
+    return best

@@ -25,6 +25,7 @@ ROOT_ETA_STEPS = 8
 NODE_ETA_STEPS = 3
 SWEEPS = 20
 SWEEP_TOL = 1e-12
+LIPSCHITZ_EVALS = 256
 
 
 class TrimmedBoxProblem(TrimmedProblem):
@@ -155,6 +156,13 @@ class TrimmedBoxProblem(TrimmedProblem):
         lo, hi = box
         rl, ru = KB.residual_intervals(Au, yu, lo, hi)
         quick = self._interval_bound(rl, ru)
+        if quick < cutoff:
+            quick = max(
+                quick,
+                KB.lipschitz_bound(
+                    Au, yu, lo, hi, self.n, self.code, self.h, self.mu, cutoff, LIPSCHITZ_EVALS
+                ),
+            )
         if quick >= cutoff:
             return Relaxation(bound=quick, value=quick, solution=None, integral=True)
         if node.warm is None:
