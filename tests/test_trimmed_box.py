@@ -241,6 +241,7 @@ def test_solver_choice_and_agreement():
     for fit in fits.values():
         assert fit.status == "optimal"
     assert fits["box"].objective == pytest.approx(fits["pattern"].objective, rel=1e-6)
-    wide = make_lts_instance(30, 6, contamination=0.2, seed=3)
-    res = solve_lts(wide.X, wide.y, trim_fraction=0.2, n_starts=5, max_nodes=3)
-    assert res.info["search"] == "pattern"
+    for p, search in ((7, "box"), (8, "pattern")):  # d = p + 1 parameters; the box search
+        wide = make_lts_instance(30, p, contamination=0.2, seed=3)  # takes d <= 8
+        res = solve_lts(wide.X, wide.y, trim_fraction=0.2, n_starts=5, max_nodes=3)
+        assert res.info["search"] == search

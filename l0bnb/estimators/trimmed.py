@@ -44,7 +44,7 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     solver : {"bnb", "box", "pattern", "heuristic"}, default="bnb"
         ``"box"``: branch-and-bound over boxes of ``(intercept, coef)`` (certifies
         thousands of points when there are few parameters). ``"pattern"``: branch-and-bound
-        over inlier / outlier patterns. ``"bnb"`` uses ``"box"`` for at most 6 parameters
+        over inlier / outlier patterns. ``"bnb"`` uses ``"box"`` for at most 8 parameters
         (features plus intercept), else ``"pattern"``. ``"heuristic"``: ridge FAST-LTS +
         pairwise swaps, no certificate (fast).
     time_limit : float, default=60.0

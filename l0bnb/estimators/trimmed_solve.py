@@ -19,9 +19,9 @@ from ._validation import check_arrays, check_limits
 #: How often a binding default box is doubled before giving up (l2 = 0).
 BOX_DOUBLINGS = 3
 SOLVERS = ("bnb", "box", "pattern", "heuristic")
-# The box search certifies where the pattern search cannot, up to d = 6 parameters
+# The box search certifies where the pattern search cannot, up to d = 8 parameters
 # (benchmarks/results/lts_box.md); beyond, its number of boxes grows too fast.
-BOX_SEARCH_MAX_PARAMETERS = 6
+BOX_SEARCH_MAX_PARAMETERS = 8
 
 
 def _is_int(value) -> bool:
@@ -210,7 +210,7 @@ def solve_lts(
     solver : {"bnb", "box", "pattern", "heuristic"}, default="bnb"
         ``"box"``: branch-and-bound over boxes of the fit ``(b0, beta)``, strong for few
         parameters. ``"pattern"``: branch-and-bound over inlier / outlier patterns of the
-        points. ``"bnb"`` picks ``"box"`` when ``d = p + fit_intercept <= 5``, else
+        points. ``"bnb"`` picks ``"box"`` when ``d = p + fit_intercept <= 8``, else
         ``"pattern"``. ``"heuristic"``: ridge FAST-LTS + swaps only (status
         ``"heuristic"``, bound 0).
     time_limit : float, default=60.0

@@ -5,7 +5,7 @@ its relaxation needs each residual's range ``M_i``, which stays wide until most 
 fixed. Here the fit itself is branched on, so every node knows each residual's exact range
 and the envelope of ``min(r^2, eta)`` on it is tight once the box is small. The number of
 boxes grows like ``(width / resolution)^d``: this search is for a few parameters
-(``d = p + 1 <= 6``), where it certifies thousands of points.
+(``d = p + 1 <= 8``), where it certifies thousands of points.
 """
 
 from __future__ import annotations
