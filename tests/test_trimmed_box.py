@@ -167,7 +167,7 @@ def test_lipschitz_partition_bound_is_valid_and_prunes_far_boxes(mode, l2, inter
     kw = {k: kw[k] for k in ("mode", "h", "mu", "l2")}
     root_lo, root_hi = problem._root_box()
     args = (problem.Au, problem.yu)
-    rest = (problem.n, problem.code, problem.h, problem.mu)
+    rest = (problem.n, problem.code, problem.h, problem.mu, problem.lipschitz)
     pruned = refined = 0
     for _ in range(16):
         centre = rng.uniform(root_lo, root_hi)

@@ -225,15 +225,16 @@ def _value_at(A, y, u, n_points, mode, h, mu):
 
 
 @njit(cache=True)
-def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, target, max_evals):
+def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, lipschitz, target, max_evals):
     """Lower bound on the objective over the box from ``sqrt F`` being 1-Lipschitz in ``u``.
 
-    ``A`` has orthonormal columns (whitened), so for every set of kept points the norm of
-    their residuals, with the ridge rows, moves by at most ``|u - v|``; ``sqrt F`` is the
-    smallest of these norms. A piece with centre ``c`` and half-diagonal ``rho`` thus has
-    ``F >= (sqrt F(c) - rho)_+^2``. Pieces whose bound is below ``target`` are halved along
-    their longest side (depth first, at most ``max_evals`` values of ``F``); the bound is
-    the smallest over a partition of the box. The search stops at the first piece that
+    For every set of kept points the norm of their residuals, with the ridge rows, moves by
+    at most ``|A (u - v)| <= lipschitz |u - v|`` (``lipschitz`` = the spectral norm of
+    ``A``, 1 up to rounding when ``A`` is whitened); ``sqrt F`` is the smallest of these
+    norms. A piece with centre ``c`` and half-diagonal ``rho`` thus has
+    ``F >= (sqrt F(c) - lipschitz rho)_+^2``. Pieces whose bound is below ``target`` are
+    halved along their longest side (depth first, at most ``max_evals`` values of ``F``);
+    the bound is the smallest over a partition of the box. The search stops at the first piece that
     cannot be pruned (its halves would not be: ``sqrt F(c) - sqrt(target) < rho / 2``), or
     when the budget is spent, and then returns the one-piece bound of the whole box.
     """
@@ -253,7 +254,7 @@ def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, target, max_evals):
         centre = 0.5 * (low + high)
         value = _value_at(A, y, centre, n_points, mode, h, mu)
         evals += 1
-        half = 0.5 * np.sqrt(np.sum((high - low) ** 2))
+        half = 0.5 * lipschitz * np.sqrt(np.sum((high - low) ** 2))
         reach = np.sqrt(max(value, 0.0)) - half
         bound = (1.0 - 1e-9) * reach * reach if reach > 0.0 else 0.0
         if evals == 1:

@@ -73,6 +73,8 @@ class TrimmedBoxProblem(TrimmedProblem):
             rows.append(-math.sqrt(self.l2) * T[beta_rows])
             target.append(math.sqrt(self.l2) * theta0[self.active[beta_rows]])
         self.Au = np.asfortranarray(np.vstack(rows))
+        # sqrt F is Lipschitz in u with the spectral norm of Au (1, up to rounding).
+        self.lipschitz = max(1.0, float(np.linalg.norm(self.Au, 2)))
         self.yu = np.concatenate(target)
         self.quad = np.zeros(self.yu.size, dtype=np.bool_)
         self.quad[n:] = True
@@ -160,7 +162,17 @@ class TrimmedBoxProblem(TrimmedProblem):
             quick = max(
                 quick,
                 KB.lipschitz_bound(
-                    Au, yu, lo, hi, self.n, self.code, self.h, self.mu, cutoff, LIPSCHITZ_EVALS
+                    Au,
+                    yu,
+                    lo,
+                    hi,
+                    self.n,
+                    self.code,
+                    self.h,
+                    self.mu,
+                    self.lipschitz,
+                    cutoff,
+                    LIPSCHITZ_EVALS,
                 ),
             )
         if quick >= cutoff:
