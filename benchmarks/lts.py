@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import sys
 import time
@@ -216,6 +217,7 @@ def main(argv=None):
     if args.p:
         cfg["p"] = tuple(args.p)
     limit = args.time_limit or cfg["time_limit"]
+    load = os.getloadavg()
     # Compile the kernels once so no timing below includes Numba's compilation.
     warm = make_lts_instance(60, 2, seed=1)
     solve_lts(warm.X, warm.y, time_limit=2.0, n_starts=5)
@@ -252,8 +254,9 @@ def main(argv=None):
             "smallest squared residuals of each method's fit (lower is better; the BnB "
             "minimises it).",
             "",
-            "**Load caveat**: run on a 2-core machine shared with 4 other agents; timings are "
-            "inflated and noisy.",
+            f"Machine: {os.cpu_count()} cores; load average {load[0]:.2f} at the start and "
+            f"{os.getloadavg()[0]:.2f} at the end (other work on the machine inflates "
+            "timings).",
             "",
             table(rows),
             "",
