@@ -35,7 +35,7 @@ except ImportError:
 
 from l0bnb import solve_lts  # noqa: E402
 from l0bnb.datasets import make_lts_instance  # noqa: E402
-from l0bnb.reference.trimmed import lts_objective, solve_lts_reference  # noqa: E402
+from l0bnb.lts.reference import lts_objective, solve_lts_reference  # noqa: E402
 
 FULL = dict(n=(500, 1000, 5000, 10000), p=(5, 10, 20), time_limit=60.0)
 QUICK = dict(n=(500, 1000), p=(5,), time_limit=20.0)

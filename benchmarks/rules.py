@@ -28,8 +28,8 @@ from sklearn.model_selection import train_test_split
 
 from l0bnb import RuleExtractor
 from l0bnb.datasets import make_rule_regression
-from l0bnb.estimators._harvest import harvest
-from l0bnb.estimators.rules_text import node_conditions
+from l0bnb.rules._harvest import harvest
+from l0bnb.rules._text import node_conditions
 
 warnings.filterwarnings("ignore")
 
@@ -229,8 +229,8 @@ def dice(a, b):
 def certify_section(quick: bool) -> list[str]:
     """Small pools solved by l0bnb's branch and bound and by the Pyomo/HiGHS reference."""
     from l0bnb.engine.search import Limits, solve
-    from l0bnb.problems.rules import RuleProblem
-    from l0bnb.reference.rules import solve_rules_reference
+    from l0bnb.rules._problem import RuleProblem
+    from l0bnb.rules.reference import solve_rules_reference
 
     lines = [
         "## Certified optimal rule sets on small pools",

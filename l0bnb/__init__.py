@@ -7,20 +7,20 @@ the result type :class:`SolveResult`, and the l0bnb 1.0 entry points (:func:`fit
 :class:`BNBTree`, :func:`gen_synthetic`).
 """
 
+from .best_subset import (
+    BestSubsetRegressor,
+    BestSubsetRegressorCV,
+    SubsetPath,
+    best_subset_path,
+    solve_best_subset,
+)
 from .compat import BNBTree, fit_path, gen_synthetic
 from .engine.result import SolveResult
-from .estimators._validation import SearchLimitWarning
-from .estimators.fusion import CategoricalFusionRegressor
-from .estimators.fusion_path import FusionPath
-from .estimators.graphical import GraphL0
-from .estimators.graphical_path import GraphL0CV, GraphPath, graphl0_path
-from .estimators.graphical_solve import solve_graphical
-from .estimators.path import BestSubsetRegressorCV, SubsetPath, best_subset_path
-from .estimators.rules import RuleExtractor, RulePath
-from .estimators.solve import solve_best_subset
-from .estimators.subset import BestSubsetRegressor
-from .estimators.trimmed import PenalizedLTSRegressor
-from .estimators.trimmed_solve import solve_lts
+from .exceptions import SearchLimitWarning
+from .fusion import CategoricalFusionRegressor, FusionPath
+from .graphl0 import GraphL0, GraphL0CV, GraphPath, graphl0_path, solve_graphical
+from .lts import PenalizedLTSRegressor, solve_lts
+from .rules import RuleExtractor, RulePath
 
 __version__ = "2.0.0.dev0"
 

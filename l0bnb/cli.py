@@ -70,7 +70,7 @@ def _best_subset_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _best_subset_build(args):
-    from .estimators.subset import BestSubsetRegressor
+    from .best_subset._estimator import BestSubsetRegressor
 
     return BestSubsetRegressor(
         n_nonzero_coefs=args.k,
@@ -106,7 +106,7 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _graph_build(args):
-    from .estimators.graphical import GraphL0
+    from .graphl0._estimator import GraphL0
 
     return GraphL0(
         l0=args.l0,
@@ -145,7 +145,7 @@ def _lts_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _lts_build(args):
-    from .estimators.trimmed import PenalizedLTSRegressor
+    from .lts._estimator import PenalizedLTSRegressor
 
     return PenalizedLTSRegressor(
         n_inliers=args.n_inliers,
@@ -173,7 +173,7 @@ def _fusion_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _fusion_build(args):
-    from .estimators.fusion import CategoricalFusionRegressor
+    from .fusion._estimator import CategoricalFusionRegressor
 
     return CategoricalFusionRegressor(
         lf=args.lf,
@@ -209,7 +209,7 @@ def _rules_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rules_build(args):
-    from .estimators.rules import RuleExtractor
+    from .rules._estimator import RuleExtractor
 
     return RuleExtractor(
         n_rules=args.n_rules,
@@ -353,8 +353,8 @@ def certificate(result) -> dict:
 
 
 def _demo(args) -> int:
+    from .best_subset._solve import solve_best_subset
     from .datasets import make_sparse_regression, preprocess_like_l0bnb1
-    from .estimators.solve import solve_best_subset
 
     data = make_sparse_regression(
         n_samples=args.n, n_features=args.p, k=10, rho=0.1, snr=5.0, random_state=args.seed

@@ -11,9 +11,9 @@ from collections import namedtuple
 
 import numpy as np
 
+from .best_subset._path import best_subset_path
+from .best_subset._solve import solve_best_subset
 from .datasets import make_sparse_regression
-from .estimators.path import best_subset_path
-from .estimators.solve import solve_best_subset
 
 Solution = namedtuple("Solution", "cost beta sol_time lower_bound gap")
 

@@ -1,10 +1,10 @@
 """Seeded synthetic generators used by tests, docs and benchmarks."""
 
+from .best_subset import SparseRegressionData, make_sparse_regression, preprocess_like_l0bnb1
 from .fusion import CategoricalRegressionData, fusion_metrics, make_categorical_regression
-from .graphical import GraphicalData, graph_recovery_scores, make_graphical_instance
-from .regression import SparseRegressionData, make_sparse_regression, preprocess_like_l0bnb1
+from .graphl0 import GraphicalData, graph_recovery_scores, make_graphical_instance
+from .lts import LTSData, make_lts_instance
 from .rules import RuleRegressionData, make_rule_regression
-from .trimmed import LTSData, make_lts_instance
 
 __all__ = [
     "CategoricalRegressionData",

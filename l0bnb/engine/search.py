@@ -192,7 +192,7 @@ def _text(value, spec: str) -> str:
 
 
 def solve(problem: Any, limits: Limits | None = None, verbose: bool = False) -> SolveResult:
-    """Solve a problem implementing :class:`l0bnb.problems.base.Problem` by branch and bound.
+    """Solve a problem implementing :class:`l0bnb.engine.protocol.Problem` by branch and bound.
 
     Parameters
     ----------
@@ -210,7 +210,7 @@ def solve(problem: Any, limits: Limits | None = None, verbose: bool = False) -> 
         best solution found is returned whatever stopped the search, including Ctrl-C
         (status ``interrupted``).
     """
-    from ..problems.base import require_protocol
+    from .protocol import require_protocol
 
     require_protocol(problem)
     limits = limits or Limits()

@@ -1,0 +1,13 @@
+"""Best-subset selection (L0L2 least squares): kernels, problem, estimators, reference."""
+
+from ._estimator import BestSubsetRegressor
+from ._path import BestSubsetRegressorCV, SubsetPath, best_subset_path
+from ._solve import solve_best_subset
+
+__all__ = [
+    "BestSubsetRegressor",
+    "BestSubsetRegressorCV",
+    "SubsetPath",
+    "best_subset_path",
+    "solve_best_subset",
+]

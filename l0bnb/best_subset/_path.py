@@ -1,0 +1,352 @@
+"""Regularization paths over l0 (warm-started) and cross-validated best subset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import validate_data
+
+from .._estimator import LinearPredictMixin, center, warn_if_limited
+from .._progress import progress_bar
+from .._validation import (
+    check_arrays,
+    check_limits,
+    check_no_zero_columns,
+    check_penalties,
+)
+from ._solve import solve_best_subset
+
+
+@dataclass
+class SubsetPath:
+    """Solutions of best subset along a decreasing grid of ``l0``.
+
+    Attributes
+    ----------
+    l0 : ndarray of shape (n_points,)
+    coef : ndarray of shape (n_points, n_features)
+    intercept : ndarray of shape (n_points,)
+    n_nonzeros : ndarray of shape (n_points,)
+    objective, bound, gap, runtime : ndarray of shape (n_points,)
+        Certificate of each point: the bound is a proved lower bound on its optimum.
+    status : list of str
+    n_nodes : ndarray of shape (n_points,)
+    results : list of SolveResult
+    """
+
+    l0: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_nonzeros: np.ndarray
+    objective: np.ndarray
+    bound: np.ndarray
+    gap: np.ndarray
+    runtime: np.ndarray
+    status: list
+    n_nodes: np.ndarray
+    results: list = field(repr=False)
+
+    def __len__(self) -> int:
+        return self.l0.shape[0]
+
+
+def _largest_single_gain(X, r, l2, support=None):
+    """``max_j 0.5 (X_j^T r)^2 / (||X_j||^2 + 2 l2)`` over ``j`` outside ``support``."""
+    gains = 0.5 * (X.T @ r) ** 2 / (np.einsum("ij,ij->j", X, X) + 2.0 * l2)
+    if support is not None:
+        gains[support] = -np.inf
+    return float(np.max(gains))
+
+
+def best_subset_path(
+    X,
+    y,
+    l2: float = 1e-2,
+    max_nonzeros: int = 10,
+    l0_grid=None,
+    n_l0: int = 100,
+    M: float | None = None,
+    fit_intercept: bool = True,
+    time_limit: float | None = None,
+    gap_tol: float = 1e-4,
+    max_nodes: int | None = None,
+    verbose: bool = False,
+    progress: bool | None = None,
+) -> SubsetPath:
+    """Solve best subset along a decreasing grid of ``l0``, warm-starting each point.
+
+    Without ``l0_grid`` the grid adapts like L0Learn's: it starts just below the ``l0``
+    at which the first feature enters and each next ``l0`` is the largest value at which
+    the current solution stops being coordinate-wise optimal (at most 0.95 times the
+    previous one), so consecutive points differ. The path stops once a solution has
+    ``max_nonzeros`` nonzeros or after ``n_l0`` points.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    l2 : float, default=1e-2
+    max_nonzeros : int, default=10
+    l0_grid : array-like, default=None
+        Explicit decreasing grid (then every point is solved, ``max_nonzeros`` ignored).
+    n_l0 : int, default=100
+    M : float, default=None
+        Box; ``None`` certifies one per point.
+    fit_intercept : bool, default=True
+    time_limit : float, default=None
+        Limit per point, in seconds.
+    gap_tol : float, default=1e-4
+    max_nodes : int, default=None
+        Limit per point.
+    verbose : bool, default=False
+        Print the solver log of every point.
+    progress : bool or None, default=None
+        Show a tqdm progress bar (model size reached out of ``max_nonzeros``, or points
+        solved out of ``len(l0_grid)``). ``None``: only in an interactive terminal and if
+        tqdm is installed; ``True`` requires tqdm.
+
+    Returns
+    -------
+    SubsetPath
+
+    Examples
+    --------
+    >>> from l0bnb import best_subset_path
+    >>> from l0bnb.datasets import make_sparse_regression
+    >>> data = make_sparse_regression(n_samples=100, n_features=20, k=3, random_state=0)
+    >>> path = best_subset_path(data.X, data.y, l2=1e-3, max_nonzeros=4)
+    >>> path.n_nonzeros.tolist()
+    [1, 2, 3, 4]
+    """
+    X, y = check_arrays(X, y)
+    check_penalties(0.0, None, l2, M, X.shape[1])
+    check_limits(time_limit, max_nodes, gap_tol)
+    if not (isinstance(max_nonzeros, int | np.integer) and max_nonzeros >= 1):
+        raise ValueError(f"max_nonzeros must be a positive integer, got {max_nonzeros!r}.")
+    Xc, yc, X_mean, y_mean = center(X, y, fit_intercept)
+    check_no_zero_columns(Xc, centered=fit_intercept)
+    grid = None if l0_grid is None else np.asarray(l0_grid, dtype=np.float64)
+    if grid is not None and (grid.ndim != 1 or np.any(grid < 0) or np.any(np.diff(grid) > 0)):
+        raise ValueError("l0_grid must be a 1-D, non-negative, decreasing sequence.")
+    l0 = 0.99 * _largest_single_gain(Xc, yc, l2) if grid is None else float(grid[0])
+    warm = None
+    results, l0s = [], []
+    total = max_nonzeros if grid is None else grid.size
+    bar = progress_bar(progress, total, "best-subset path")
+    with bar:
+        for point in range(n_l0 if grid is None else grid.size):
+            result = solve_best_subset(
+                Xc,
+                yc,
+                l0=l0,
+                l2=l2,
+                M=M,
+                time_limit=time_limit,
+                gap_tol=gap_tol,
+                max_nodes=max_nodes,
+                warm_start=warm,
+                verbose=verbose,
+            )
+            results.append(result)
+            l0s.append(l0)
+            warm = result.solution
+            support = np.flatnonzero(warm)
+            bar.update(max(0, support.size - bar.n) if grid is None else 1)
+            bar.set_postfix_str(f"l0={l0:.3g} nnz={support.size} gap={result.gap:.1e}")
+            if grid is not None:
+                if point + 1 >= grid.size:
+                    break
+                l0 = float(grid[point + 1])
+                continue
+            if support.size >= max_nonzeros or support.size == X.shape[1]:
+                break
+            r = yc - Xc[:, support] @ warm[support]
+            l0 = min(_largest_single_gain(Xc, r, l2, support), 0.95 * l0)
+    coef = np.array([res.solution for res in results])
+    return SubsetPath(
+        l0=np.array(l0s),
+        coef=coef,
+        intercept=(y_mean - coef @ X_mean) if fit_intercept else np.zeros(len(results)),
+        n_nonzeros=np.count_nonzero(coef, axis=1),
+        objective=np.array([res.objective for res in results]),
+        bound=np.array([res.bound for res in results]),
+        gap=np.array([res.gap for res in results]),
+        runtime=np.array([res.runtime for res in results]),
+        status=[res.status for res in results],
+        n_nodes=np.array([res.n_nodes for res in results]),
+        results=results,
+    )
+
+
+def _fold_errors(X, y, train, test, l2, grid, kwargs):
+    path = best_subset_path(X[train], y[train], l2=l2, l0_grid=grid, **kwargs)
+    pred = X[test] @ path.coef.T + path.intercept
+    return np.mean((y[test][:, None] - pred) ** 2, axis=0)
+
+
+class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
+    """Best subset with ``l0`` (and optionally ``l2``) chosen by K-fold cross-validation.
+
+    For each ``l2`` the ``l0`` grid is the adaptive path of the full data; every fold
+    solves the same grid (warm-started) and the pair with the smallest mean held-out
+    squared error is refitted on all the data.
+
+    Parameters
+    ----------
+    l2 : float or sequence of float, default=1e-2
+        Ridge penalty, or a small grid of them.
+    max_nonzeros : int, default=10
+        Largest model size on the path.
+    n_l0 : int, default=100
+        Maximum number of path points.
+    cv : int, cross-validation generator or iterable, default=5
+    M : float, default=None
+    fit_intercept : bool, default=True
+    time_limit : float, default=None
+        Limit per path point, in seconds.
+    gap_tol : float, default=1e-4
+    max_nodes : int, default=None
+        Limit per path point.
+    n_jobs : int, default=None
+        Full-data paths (one per ``l2``) and then all ``(l2, fold)`` paths are solved in
+        parallel through joblib, so ``with joblib.parallel_config(backend="dask")`` runs
+        them on a Dask cluster unchanged.
+    verbose : bool, default=False
+        Print the solver log of the final refit.
+    progress : bool or None, default=None
+        Show a tqdm progress bar over the fold paths. ``None``: only in an interactive
+        terminal and if tqdm is installed; ``True`` requires tqdm.
+
+    Attributes
+    ----------
+    l0_ : float
+        Selected ``l0``.
+    l2_ : float
+        Selected ``l2``.
+    l0_grid_ : dict
+        ``l2 -> l0 grid`` used.
+    mse_path_ : dict
+        ``l2 -> array of shape (n_points, n_folds)`` of held-out mean squared errors.
+    coef_, intercept_, support_, result_ :
+        Refit on all data at the selected penalties (see :class:`BestSubsetRegressor`).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from l0bnb import BestSubsetRegressorCV
+    >>> from l0bnb.datasets import make_sparse_regression
+    >>> data = make_sparse_regression(n_samples=120, n_features=20, k=3, random_state=0)
+    >>> model = BestSubsetRegressorCV(l2=1e-3, max_nonzeros=6, cv=3).fit(data.X, data.y)
+    >>> int(model.support_.sum())
+    3
+    """
+
+    def __init__(
+        self,
+        l2=1e-2,
+        max_nonzeros=10,
+        n_l0=100,
+        cv=5,
+        M=None,
+        fit_intercept=True,
+        time_limit=None,
+        gap_tol=1e-4,
+        max_nodes=None,
+        n_jobs=None,
+        verbose=False,
+        progress=None,
+    ):
+        self.l2 = l2
+        self.max_nonzeros = max_nonzeros
+        self.n_l0 = n_l0
+        self.cv = cv
+        self.M = M
+        self.fit_intercept = fit_intercept
+        self.time_limit = time_limit
+        self.gap_tol = gap_tol
+        self.max_nodes = max_nodes
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.progress = progress
+
+    def fit(self, X, y):
+        """Cross-validate the path and refit at the best penalties.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : BestSubsetRegressorCV
+        """
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+        l2s = np.atleast_1d(np.asarray(self.l2, dtype=np.float64))
+        if l2s.ndim != 1 or l2s.size == 0:
+            raise ValueError(f"l2 must be a number or a 1-D sequence, got {self.l2!r}.")
+        for l2 in l2s:
+            check_penalties(0.0, None, float(l2), self.M, X.shape[1])
+        common = dict(
+            M=self.M,
+            fit_intercept=self.fit_intercept,
+            time_limit=self.time_limit,
+            gap_tol=self.gap_tol,
+            max_nodes=self.max_nodes,
+        )
+        cv = check_cv(self.cv)
+        folds = list(cv.split(X, y))
+        l2s = [float(l2) for l2 in l2s]
+        bar = progress_bar(self.progress, len(l2s) * (1 + len(folds)), "best-subset CV")
+        with bar:
+            # Full-data paths fix the l0 grid of each l2; then every (l2, fold) path is one
+            # joblib task, so all of them can run at once on a cluster.
+            grids = []
+            for path in Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(best_subset_path)(
+                    X,
+                    y,
+                    l2=l2,
+                    max_nonzeros=self.max_nonzeros,
+                    n_l0=self.n_l0,
+                    progress=False,
+                    **common,
+                )
+                for l2 in l2s
+            ):
+                grids.append(path.l0)
+                bar.update(1)
+            tasks = [(i, train, test) for i in range(len(l2s)) for train, test in folds]
+            errors = []
+            for err in Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(_fold_errors)(X, y, train, test, l2s[i], grids[i], common)
+                for i, train, test in tasks
+            ):
+                errors.append(err)
+                bar.update(1)
+        self.l0_grid_, self.mse_path_ = {}, {}
+        best = (np.inf, None, None)
+        for i, l2 in enumerate(l2s):
+            mse = np.column_stack(errors[i * len(folds) : (i + 1) * len(folds)])
+            self.l0_grid_[l2] = grids[i]
+            self.mse_path_[l2] = mse
+            mean = mse.mean(axis=1)
+            j = int(np.argmin(mean))
+            if mean[j] < best[0]:
+                best = (mean[j], float(grids[i][j]), l2)
+        _, self.l0_, self.l2_ = best
+        from ._estimator import BestSubsetRegressor
+
+        final = BestSubsetRegressor(l0=self.l0_, l2=self.l2_, verbose=self.verbose, **common).fit(
+            X, y
+        )
+        warn_if_limited(final.result_)
+        self.coef_ = final.coef_
+        self.intercept_ = final.intercept_
+        self.support_ = final.support_
+        self.result_ = final.result_
+        return self

@@ -1,0 +1,410 @@
+"""L0L2 best-subset regression as a Problem for the branch-and-bound engine.
+
+Penalized form: ``min 0.5||y - Xb||^2 + l0 ||b||_0 + l2 ||b||^2`` with ``|b_i| <= M``.
+Cardinality form: no ``l0`` term and ``||b||_0 <= k``. Node relaxations are the perspective
+relaxation solved by active-set coordinate descent; their bounds are Fenchel dual values of
+the current residual, valid however early the descent stopped. The cardinality constraint is
+handled by Lagrangian duality: for any multiplier ``lam >= 0`` the penalized dual bound with
+``l0 = lam`` minus ``lam k`` is a valid bound, and ``lam`` is improved node by node.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..engine.nodes import Node
+from ..engine.protocol import Relaxation
+from . import _kernels as kern
+from ._gram import GramCache
+
+FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+class BestSubsetProblem:
+    """Best-subset selection on the arrays given (no centering, no intercept).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    l0 : float or None
+        L0 penalty (penalized form); ``None`` with ``k`` set for the cardinality form.
+    l2 : float
+        Ridge penalty, ``>= 0``.
+    M : float
+        Box on every coefficient (finite, positive); see
+        :func:`l0bnb.best_subset._bigm.safe_big_m`.
+    k : int or None
+        Maximum number of nonzeros (cardinality form).
+    relax_tol : float, default=1e-8
+        Relative duality gap at which a node relaxation stops.
+    """
+
+    def __init__(self, X, y, l0, l2, M, k=None, relax_tol=1e-8):
+        self.X = np.asfortranarray(X, dtype=np.float64)
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.n, self.p = self.X.shape
+        self.cardinality = k is not None
+        self.k = int(k) if k is not None else self.p
+        self.l0 = 0.0 if l0 is None else float(l0)
+        self.l2 = float(l2)
+        self.M = float(M)
+        self.relax_tol = float(relax_tol)
+        self.col_sq = np.einsum("ij,ij->j", self.X, self.X)
+        self.yy = float(self.y @ self.y)
+        self.scale = max(0.5 * self.yy, 1e-300)
+        self._seen_supports: set[bytes] = set()
+        self.n_relax_sweeps = 0
+        self._all_free = np.full(self.p, FREE, dtype=np.int8)
+        self.gram = GramCache(self.X)
+        #: Coefficients of a known good solution (set by the caller) used as first incumbent.
+        self.incumbent_hint = None
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def describe(self) -> list[str]:
+        form = f"k = {self.k}" if self.cardinality else f"l0 = {self.l0:.6g}"
+        return [
+            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.l2:.6g}, "
+            f"M = {self.M:.6g}",
+        ]
+
+    def _state(self, node: Node) -> np.ndarray:
+        zeros, ones = node.state
+        state = np.full(self.p, FREE, dtype=np.int8)
+        state[zeros] = ZERO
+        state[ones] = ONE
+        return state
+
+    def _residual(self, b: np.ndarray, support: np.ndarray) -> np.ndarray:
+        return kern.residual(self.X, self.y, support, b[support])
+
+    def objective(self, solution: np.ndarray) -> float:
+        """Exact objective of a coefficient vector (``inf`` if it breaks a constraint)."""
+        b = np.asarray(solution, dtype=np.float64)
+        support = np.flatnonzero(b)
+        if np.any(np.abs(b) > self.M * (1 + 1e-9)) or (self.cardinality and support.size > self.k):
+            return float("inf")
+        r = self._residual(b, support)
+        lam = 0.0 if self.cardinality else self.l0
+        return float(kern.integer_objective(r, b, lam, self.l2))
+
+    def _best_multiplier(self, u, state, rr, ry):
+        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r."""
+        # Beyond this multiplier every free coordinate's conjugate vanishes even at alpha = 2.
+        t = 2.0 * float(np.max(np.abs(u), initial=0.0))
+        lam_hi = self.M * t
+        if self.l2 > 0:
+            lam_hi = max(lam_hi, t * t / (4.0 * self.l2))
+        value, lam, _ = kern.lagrangian_dual(
+            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12)
+        )
+        return lam, value
+
+    # ---- Problem protocol --------------------------------------------------------------
+
+    def root(self) -> Node:
+        empty = np.empty(0, dtype=np.int64)
+        lam = self.l0
+        if self.cardinality:
+            lam = None  # chosen from the first dual evaluation
+        return Node(bound=-np.inf, depth=0, state=(empty, empty), warm=(empty, empty, empty, lam))
+
+    def start_from(self, b0: np.ndarray, deadline: float = np.inf):
+        """Local search from ``b0``: returns ``(objective, coefficients)``."""
+        support = np.flatnonzero(b0)
+        b, r = self.refit(support, b0)
+        b, r = self.local_search(b, r, deadline)
+        return self._as_candidate(b, r)
+
+    def initial_incumbent(self, deadline: float):
+        if self.incumbent_hint is not None:
+            b = np.asarray(self.incumbent_hint, dtype=np.float64)
+            return self.objective(b), b.copy()
+        return self.start_from(np.zeros(self.p), deadline)
+
+    def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        state = self._state(node)
+        support, values, active, lam = node.warm
+        b = np.zeros(self.p)
+        b[support] = values
+        b[state == ZERO] = 0.0
+        r = self._residual(b, np.flatnonzero(b))
+        in_active = np.zeros(self.p, dtype=np.bool_)
+        in_active[active] = True
+        in_active[node.state[1]] = True
+        in_active[state == ZERO] = False
+        if lam is None:
+            lam = self._initial_multiplier(r, state)
+        tol = self.relax_tol * self.scale
+        bound, primal, dual_point = -np.inf, np.inf, None
+        for _ in range(200):
+            r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
+            u = kern.correlations(self.X, r, state)
+            rr, ry = float(r @ r), float(r @ self.y)
+            dual, alpha = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)
+            dual -= lam * self.k if self.cardinality else 0.0
+            if dual > bound:
+                bound, dual_point = dual, (u, alpha, lam)
+            if bound >= cutoff:
+                break
+            violators = kern.kkt_violators(u, state, lam, self.l2, self.M, in_active)
+            if violators.size:
+                # Add the strongest violators first: a small active set keeps sweeps cheap.
+                limit = max(10, 2 * int(in_active.sum()))
+                if violators.size > limit:
+                    order = np.argsort(-np.abs(u[violators]), kind="stable")[:limit]
+                    violators = violators[order]
+                in_active[violators] = True
+            primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
+            primal -= lam * self.k if self.cardinality else 0.0
+            if time.perf_counter() >= deadline:
+                break
+            if violators.size:
+                continue
+            if primal - dual > self.relax_tol * max(abs(primal), self.scale * 1e-3):
+                tol *= 0.1
+                continue
+            if not self.cardinality:
+                break
+            # Solved for this multiplier: move it to the best one for the current residual
+            # (a valid bound itself) and re-solve only if it moved noticeably.
+            new_lam, value = self._best_multiplier(u, state, rr, ry)
+            if value > bound:
+                _, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
+                bound, dual_point = value, (u, alpha, new_lam)
+            if bound >= cutoff or abs(new_lam - lam) <= 1e-3 * max(lam, 1e-12):
+                break
+            lam = new_lam
+        relaxation = self._finish(state, b, r, in_active, lam, bound, primal)
+        if dual_point is not None and bound < cutoff:
+            self._fix_by_reduced_costs(relaxation, state, bound, cutoff, dual_point)
+        return relaxation
+
+    def _descend(self, b, r, active, state, lam, tol):
+        """Coordinate descent on the active set (Gram form when the cache has room)."""
+        pos = self.gram.positions(active)
+        if pos is None:
+            self.n_relax_sweeps += kern.relaxation_cd(
+                self.X, r, b, self.col_sq, active, state, lam, self.l2, self.M, tol, 1000
+            )
+            return r
+        b_active = b[active]
+        grad = kern.correlations_of(self.X, r, active)
+        self.n_relax_sweeps += kern.relaxation_cd_gram(
+            self.gram.gram,
+            pos,
+            grad,
+            b_active,
+            self.col_sq[active],
+            state[active],
+            lam,
+            self.l2,
+            self.M,
+            tol,
+            1000,
+        )
+        b[active] = b_active
+        support = np.flatnonzero(b)
+        return kern.residual(self.X, self.y, support, b[support])
+
+    def _fix_by_reduced_costs(self, relaxation, state, bound, cutoff, dual_point):
+        """Fix free coordinates whose opposite child is pruned by the parent's dual point."""
+        u, alpha, lam = dual_point
+        to_zero, to_one = kern.reduced_costs(u, state, lam, self.l2, self.M, alpha)
+        free = state == FREE
+        force_zero = free & (bound + to_one >= cutoff)
+        force_one = free & ~force_zero & (bound + to_zero >= cutoff)
+        removed = np.concatenate([bound + to_one[force_zero], bound + to_zero[force_one]])
+        relaxation.info["force_zero"] = np.flatnonzero(force_zero)
+        relaxation.info["force_one"] = np.flatnonzero(force_one)
+        relaxation.info["child_gain"] = (to_zero, to_one)
+        relaxation.removed_bound = float(removed.min()) if removed.size else np.inf
+
+    def _initial_multiplier(self, r, state):
+        u = kern.correlations(self.X, r, state)
+        lam, _ = self._best_multiplier(u, state, float(r @ r), float(r @ self.y))
+        return lam
+
+    def _fractionality(self, b, state, lam):
+        perspective, thr, rho = kern.penalty_regime(lam, self.l2, self.M)
+        scale = rho if perspective else self.M
+        if scale <= 0:
+            z = (b != 0).astype(np.float64)
+        else:
+            z = np.minimum(np.abs(b) / scale, 1.0)
+        frac = np.minimum(z, 1.0 - z)
+        frac[state != FREE] = 0.0
+        return frac, z
+
+    def _finish(self, state, b, r, in_active, lam, bound, primal) -> Relaxation:
+        frac, z = self._fractionality(b, state, lam)
+        within_k = not self.cardinality or np.count_nonzero(b) <= self.k
+        return Relaxation(
+            bound=float(bound),
+            value=float(primal),
+            solution=b,
+            # With every coordinate fixed, fixed ones never exceed k (branch guarantees it).
+            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k),
+            candidate=self._as_candidate(b.copy(), r) if within_k else None,
+            info={"lam": lam, "active": np.flatnonzero(in_active), "z": z, "frac": frac},
+        )
+
+    def _as_candidate(self, b, r):
+        if self.cardinality and np.count_nonzero(b) > self.k:
+            return None
+        lam = 0.0 if self.cardinality else self.l0
+        return float(kern.integer_objective(r, b, lam, self.l2)), b
+
+    def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
+        b_rel = relaxation.solution
+        support = np.flatnonzero(b_rel)
+        if self.cardinality and support.size > self.k:
+            order = np.argsort(-np.abs(b_rel[support]), kind="stable")[: self.k]
+            support = np.sort(support[order])
+        key = support.tobytes()
+        if key in self._seen_supports and node.depth > 0:
+            return None
+        self._seen_supports.add(key)
+        b = np.zeros(self.p)
+        b[support] = np.clip(b_rel[support], -self.M, self.M)
+        r = self._residual(b, support)
+        if not self.cardinality:
+            # Hard thresholding drops the relaxation's many small coefficients first, so
+            # the exact refit runs on a small support.
+            kern.l0_cd(
+                self.X,
+                r,
+                b,
+                self.col_sq,
+                support,
+                self.l0,
+                self.l2,
+                self.M,
+                1e-10 * self.scale,
+                200,
+            )
+        b, r = self.refit(np.flatnonzero(b), b)
+        if node.depth == 0:
+            b, r = self.local_search(b, r, deadline)
+        return self._as_candidate(b, r)
+
+    def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
+        info = relaxation.info
+        frac = info["frac"].copy()
+        zeros = np.concatenate([node.state[0], info.get("force_zero", _EMPTY)])
+        ones = np.concatenate([node.state[1], info.get("force_one", _EMPTY)])
+        frac[zeros] = 0.0
+        frac[ones] = 0.0
+        i = int(np.argmax(frac))
+        if frac[i] <= 0.0:
+            # No fractional coordinate left free (cardinality form, support above k): branch
+            # on the smallest free nonzero coefficient, the likeliest to leave the support.
+            free = np.ones(self.p, dtype=np.bool_)
+            free[zeros] = False
+            free[ones] = False
+            magnitude = np.where(
+                free & (relaxation.solution != 0), np.abs(relaxation.solution), np.inf
+            )
+            i = int(np.argmin(magnitude)) if np.isfinite(magnitude).any() else int(np.argmax(free))
+        b = relaxation.solution.copy()
+        b[zeros] = 0.0
+        support = np.flatnonzero(b)
+        warm = (support, b[support], info["active"], info["lam"])
+        gain_zero, gain_one = info.get("child_gain", (np.zeros(self.p), np.zeros(self.p)))
+        zero_child = Node(
+            bound=relaxation.bound + gain_zero[i],
+            depth=node.depth + 1,
+            state=(np.append(zeros, i), ones),
+            warm=warm,
+        )
+        one_child = Node(
+            bound=relaxation.bound + gain_one[i],
+            depth=node.depth + 1,
+            state=(zeros, np.append(ones, i)),
+            warm=warm,
+        )
+        children = [one_child, zero_child] if info["z"][i] >= 0.5 else [zero_child, one_child]
+        if self.cardinality and ones.size + 1 > self.k:
+            children = [zero_child]
+        elif self.cardinality and ones.size + 1 == self.k:
+            # With k ones fixed every other coordinate is forced to zero.
+            free = np.ones(self.p, dtype=np.bool_)
+            free[zeros] = False
+            free[ones] = False
+            free[i] = False
+            one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
+        return children
+
+    def refit(self, support: np.ndarray, start: np.ndarray | None = None):
+        """Box-constrained ridge fit on ``support``: returns ``(b, r)``.
+
+        A Cholesky solve when the unconstrained ridge solution lies in the box (the usual
+        case), coordinate descent from it otherwise.
+        """
+        b = np.zeros(self.p)
+        if support.size == 0:
+            return b, self.y.copy()
+        Xs = self.X[:, support]
+        gram = Xs.T @ Xs
+        gram[np.diag_indices_from(gram)] += 2.0 * self.l2
+        coef = kern.box_qp(gram, Xs.T @ self.y, self.M, 1e-15 * self.scale, 50)
+        b[support] = coef
+        r = self.y - Xs @ coef
+        return b, r
+
+    # ---- local search ------------------------------------------------------------------
+
+    def local_search(self, b, r, deadline, max_rounds=50):
+        """Forward selection, L0 coordinate descent and 1-swaps (CD-PSI) from ``b``.
+
+        Returns a point where no single addition, removal or swap lowers the objective.
+        """
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        tol = 1e-12 * self.scale
+        allowed = np.ones(self.p, dtype=np.bool_)
+        for _ in range(max_rounds):
+            self._forward(b, r, allowed)
+            support = np.flatnonzero(b)
+            if not self.cardinality:
+                kern.l0_cd(X, r, b, col_sq, support, self.l0, l2, M, tol, 1000)
+                support = np.flatnonzero(b)
+            b[:], r[:] = self.refit(support, b)
+            if time.perf_counter() >= deadline or not self._swap_once(b, r, allowed):
+                break
+        return b, r
+
+    def _forward(self, b, r, allowed):
+        """Add the best single coordinate while it pays for itself (or until k nonzeros)."""
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        threshold = 0.0 if self.cardinality else self.l0
+        while np.count_nonzero(b) < self.k:
+            u = kern.correlations(X, r, self._all_free)
+            j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
+            if j < 0 or gain <= threshold + 1e-12 * self.scale:
+                return
+            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+            b[j] = t
+            b[:], r[:] = self.refit(np.flatnonzero(b), b)
+
+    def _swap_once(self, b, r, allowed) -> bool:
+        """Apply the first improving swap (remove i, add the best j); True if one was made."""
+        X, l2, M, col_sq = self.X, self.l2, self.M, self.col_sq
+        for i in np.flatnonzero(b):
+            bi = b[i]
+            r_i = r + X[:, i] * bi
+            loss = 0.5 * (r_i @ r_i - r @ r) - l2 * bi * bi
+            u = kern.correlations(X, r_i, self._all_free)
+            b[i] = 0.0
+            j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
+            b[i] = bi
+            if j >= 0 and j != i and gain > loss + 1e-10 * self.scale:
+                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+                b[i] = 0.0
+                b[j] = t
+                r[:] = r_i - X[:, j] * t
+                return True
+        return False

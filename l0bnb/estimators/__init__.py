@@ -1,1 +1,0 @@
-"""scikit-learn estimators, paths and cross-validation on top of the engine."""

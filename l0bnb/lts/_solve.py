@@ -1,0 +1,333 @@
+"""solve_lts: penalised least trimmed squares on raw arrays, returning a SolveResult."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._validation import check_arrays, check_limits
+from ..engine.result import HEURISTIC, OPTIMAL, SolveResult, relative_gap
+from ..engine.search import Limits, solve
+from . import _kernels as K
+from ._box_problem import TrimmedBoxProblem
+from ._pattern_problem import MODES, TrimmedProblem, lts_heuristic
+
+#: How often a binding default box is doubled before giving up (l2 = 0).
+BOX_DOUBLINGS = 3
+SOLVERS = ("bnb", "box", "pattern", "heuristic")
+# The box search certifies where the pattern search cannot, up to d = 8 parameters
+# (benchmarks/results/lts_box.md); beyond, its number of boxes grows too fast.
+BOX_SEARCH_MAX_PARAMETERS = 8
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _positive(value, name, allow_none=True):
+    if value is None and allow_none:
+        return
+    if not (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
+        raise ValueError(
+            f"{name} must be a finite number > 0{' or None' if allow_none else ''}, got {value!r}."
+        )
+
+
+def resolve_h(n, p, *, mode, n_inliers, trim_fraction, mu, l2, fit_intercept) -> int | None:
+    """Check the trimming parameters and return ``h`` (``None`` in capped mode).
+
+    ``h`` is ``n_inliers``, or ``n - floor(trim_fraction n)``, or by default
+    ``floor((n + d + 1) / 2)`` (maximum breakdown), with ``d = p + fit_intercept``. It must
+    satisfy ``d <= h <= n`` when ``l2 = 0`` (fewer inliers than coefficients fit exactly and
+    leave the coefficients undetermined) and ``1 <= h <= n`` when ``l2 > 0``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'trimmed' or 'capped', got {mode!r}.")
+    if not (
+        isinstance(l2, numbers.Real) and not isinstance(l2, bool) and math.isfinite(l2) and l2 >= 0
+    ):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+    d = p + (1 if fit_intercept else 0)
+    if mode == "capped":
+        if n_inliers is not None or trim_fraction is not None:
+            raise ValueError(
+                "n_inliers and trim_fraction apply to mode='trimmed' only; capped mode uses mu."
+            )
+        _positive(mu, "mu")
+        if l2 == 0 and n < d:
+            raise ValueError(
+                f"n_samples={n} is too small: with l2 = 0 at least d={d} samples "
+                "(features + intercept) are needed."
+            )
+        return None
+    if mu is not None:
+        raise ValueError(
+            "mu applies to mode='capped' only; trimmed mode uses n_inliers or trim_fraction."
+        )
+    if n_inliers is not None and trim_fraction is not None:
+        raise ValueError("Give at most one of n_inliers and trim_fraction, got both.")
+    if n_inliers is not None:
+        if not _is_int(n_inliers):
+            raise ValueError(f"n_inliers must be an integer, got {n_inliers!r}.")
+        h = int(n_inliers)
+    elif trim_fraction is not None:
+        if not (
+            isinstance(trim_fraction, numbers.Real)
+            and not isinstance(trim_fraction, bool)
+            and 0 <= trim_fraction < 1
+        ):
+            raise ValueError(f"trim_fraction must be a number in [0, 1), got {trim_fraction!r}.")
+        h = n - int(math.floor(trim_fraction * n))
+    else:
+        if l2 == 0 and n <= d:
+            raise ValueError(
+                f"n_samples={n} is too small: with l2 = 0 the default number of "
+                f"inliers needs more than d={d} samples (features + intercept)."
+            )
+        h = min(n, (n + d + 1) // 2)
+    low = d if l2 == 0 else 1
+    if not low <= h <= n:
+        why = (
+            f"with l2 = 0, h must be at least d = {d} (features + intercept): fewer inliers "
+            "are fitted exactly and leave the coefficients undetermined"
+            if l2 == 0
+            else "h must be at least 1"
+        )
+        raise ValueError(
+            f"number of inliers h={h} is out of range [{low}, {n}] (n_samples={n}); {why}."
+        )
+    return h
+
+
+def default_mu(X, y, *, l2, fit_intercept, n_starts, seed) -> float:
+    """``(2.5 sigma)^2``, ``sigma = 1.4826 median |r_i|`` of the default-h heuristic fit."""
+    n, p = X.shape
+    d = p + (1 if fit_intercept else 0)
+    h = min(n, (n + d + 1) // 2)
+    theta, _, _ = lts_heuristic(
+        X,
+        y,
+        mode="trimmed",
+        h=h,
+        mu=None,
+        l2=l2,
+        fit_intercept=fit_intercept,
+        n_starts=n_starts,
+        seed=seed,
+    )
+    r = y - theta[0] - X @ theta[1:]
+    sigma = 1.4826 * float(np.median(np.abs(r)))
+    scale = float(np.std(y)) or 1.0
+    return max((2.5 * sigma) ** 2, 1e-12 * scale * scale)
+
+
+def polish(X, y, theta, *, mode, h, mu, l2, fit_intercept, box, max_steps=100):
+    """C-steps to a fixed point: the exact (boxed) ridge fit on its own best inlier set.
+
+    Never increases the objective. Returns ``(theta, objective, inlier_mask)``.
+    """
+    from .reference import subset_fit
+
+    code = MODES[mode]
+    h_ = h if h is not None else X.shape[0]
+    mu_ = mu if mu is not None else 0.0
+    best = np.asarray(theta, dtype=np.float64)
+    best_obj = K.objective(X, y, best, l2, code, h_, mu_)
+    mask = K.best_mask(K.residuals(X, y, best), code, h_, mu_)
+    for _ in range(max_steps):
+        cand, _ = subset_fit(
+            X,
+            y,
+            np.flatnonzero(mask),
+            l2=l2,
+            fit_intercept=fit_intercept,
+            box=box if box > 0 else None,
+        )
+        obj = K.objective(X, y, cand, l2, code, h_, mu_)
+        if obj > best_obj:
+            break
+        best, best_obj = cand, obj
+        new_mask = K.best_mask(K.residuals(X, y, best), code, h_, mu_)
+        if np.array_equal(new_mask, mask):
+            break
+        mask = new_mask
+    mask = K.best_mask(K.residuals(X, y, best), code, h_, mu_)
+    return best, float(best_obj), mask
+
+
+def solve_lts(
+    X,
+    y,
+    *,
+    n_inliers=None,
+    trim_fraction=None,
+    mode="trimmed",
+    mu=None,
+    l2=0.0,
+    fit_intercept=True,
+    coef_bound=None,
+    solver="bnb",
+    time_limit=60.0,
+    gap_tol=1e-4,
+    max_nodes=None,
+    n_starts=500,
+    random_state=None,
+    verbose=0,
+) -> SolveResult:
+    """Penalised least trimmed squares (trimmed or capped) with a certified gap.
+
+    Minimises ``sum of the h smallest r_i^2 + l2 ||beta||^2`` (trimmed) or
+    ``sum_i min(r_i^2, mu) + l2 ||beta||^2`` (capped), ``r = y - b0 - X beta``, intercept
+    unpenalised. With ``l2 = 0`` the coefficients are boxed, ``|beta_j| <= coef_bound``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    n_inliers : int, default=None
+        ``h``. Default: ``floor((n + d + 1) / 2)`` (``d`` = features + intercept).
+    trim_fraction : float, default=None
+        Alternative to ``n_inliers``: ``h = n - floor(trim_fraction n)``.
+    mode : {"trimmed", "capped"}, default="trimmed"
+    mu : float, default=None
+        Cap of the capped mode. Default ``(2.5 sigma)^2`` from a robust scale estimate.
+    l2 : float, default=0.0
+        Ridge penalty on the coefficients (as scikit-learn's ``Ridge(alpha)``).
+    fit_intercept : bool, default=True
+    coef_bound : float, default=None
+        Box on the coefficients when ``l2 = 0``. Default: three times the largest
+        coefficient of the ten best heuristic fits, doubled (up to three times) while it
+        binds at the solution. Ignored when ``l2 > 0`` (a radius is derived).
+    solver : {"bnb", "box", "pattern", "heuristic"}, default="bnb"
+        ``"box"``: branch-and-bound over boxes of the fit ``(b0, beta)``, strong for few
+        parameters. ``"pattern"``: branch-and-bound over inlier / outlier patterns of the
+        points. ``"bnb"`` picks ``"box"`` when ``d = p + fit_intercept <= 8``, else
+        ``"pattern"``. ``"heuristic"``: ridge FAST-LTS + swaps only (status
+        ``"heuristic"``, bound 0).
+    time_limit : float, default=60.0
+    gap_tol : float, default=1e-4
+    max_nodes : int, default=None
+    n_starts : int, default=500
+        Random starts of FAST-LTS.
+    random_state : int or None, default=None
+        Seed of FAST-LTS (``None`` means 0, so fits are reproducible).
+    verbose : int, default=0
+
+    Returns
+    -------
+    SolveResult
+        ``solution`` is ``theta = (b0, beta)``; ``info`` holds ``h``, ``mu``, ``coef_bound``,
+        ``box_binding`` and ``inlier_mask``.
+    """
+    start_time = time.perf_counter()
+    X, y = check_arrays(X, y)
+    # Numba compiles one specialisation per array flavour: keep to writeable arrays.
+    if not X.flags.writeable:
+        X = X.copy(order="F")
+    if not y.flags.writeable:
+        y = y.copy()
+    n, p = X.shape
+    h = resolve_h(
+        n,
+        p,
+        mode=mode,
+        n_inliers=n_inliers,
+        trim_fraction=trim_fraction,
+        mu=mu,
+        l2=l2,
+        fit_intercept=fit_intercept,
+    )
+    _positive(coef_bound, "coef_bound")
+    check_limits(time_limit, max_nodes, gap_tol)
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
+    if not (_is_int(n_starts) and n_starts >= 1):
+        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
+    seed = 0 if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
+    l2 = float(l2)
+    if mode == "capped" and mu is None:
+        mu = default_mu(X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed)
+    mu = None if mu is None else float(mu)
+    theta, obj, thetas = lts_heuristic(
+        X,
+        y,
+        mode=mode,
+        h=h,
+        mu=mu,
+        l2=l2,
+        fit_intercept=fit_intercept,
+        box=0.0,
+        n_starts=n_starts,
+        seed=seed,
+        deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
+    )
+    box = 0.0
+    if l2 == 0.0:
+        if coef_bound is not None:
+            box = float(coef_bound)
+        else:
+            top = np.max(np.abs(thetas[:10, 1:])) if thetas.size else 0.0
+            box = 3.0 * float(top) if top > 0 else 1.0
+    kw = dict(mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept)
+    info = {"h": h, "mu": mu, "coef_bound": box if box > 0 else None, "box_binding": False}
+    if solver == "heuristic":
+        theta, obj, mask = polish(X, y, theta, box=box, **kw)
+        info["inlier_mask"] = mask
+        return SolveResult(
+            status=HEURISTIC,
+            objective=obj,
+            bound=0.0,
+            gap=relative_gap(obj, 0.0),
+            n_nodes=0,
+            runtime=time.perf_counter() - start_time,
+            solution=theta,
+            solver="l0bnb-heuristic",
+            info=info,
+        )
+    if solver == "bnb":
+        solver = "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
+    search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
+    info["search"] = solver
+    doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
+    nodes, result = 0, None
+    for attempt in range(doublings + 1):
+        remaining = None
+        if time_limit is not None:
+            remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
+        problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
+        result = solve(
+            problem,
+            Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
+            verbose=bool(verbose),
+        )
+        nodes += result.n_nodes
+        theta, obj = np.asarray(result.solution), result.objective
+        binding = box > 0 and np.max(np.abs(theta[1:]), initial=0.0) >= box * (1 - 1e-9)
+        info["box_binding"] = bool(binding)
+        info["coef_bound"] = box if box > 0 else None
+        if not binding or attempt == doublings or result.stopped_by_limit:
+            break
+        box *= 2.0
+    theta, obj, mask = polish(X, y, theta, box=box, **kw)
+    info["inlier_mask"] = mask
+    info["lp_checks"] = problem.lp_checks
+    info["lp_pruned"] = problem.lp_pruned
+    bound = min(result.bound, obj)
+    result.objective, result.solution, result.bound = obj, theta, bound
+    result.gap = relative_gap(obj, bound)
+    result.n_nodes = nodes
+    result.runtime = time.perf_counter() - start_time
+    result.info.update(info)
+    result.box_binding = info["box_binding"]
+    if result.status == OPTIMAL and result.gap > 1e-4 and obj - bound > 1e-10:
+        result.status = "gap_limit"
+    return result

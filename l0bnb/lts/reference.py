@@ -1,0 +1,371 @@
+"""Exact references for penalised least trimmed squares: brute force and a MIO model.
+
+``brute_force_lts`` enumerates inlier sets (all ``h``-subsets, or all subsets when capped)
+and fits each exactly; it is the ground truth for ``n <= 14``. ``solve_lts_reference``
+builds the big-M model of the spec (``y_i - b0 - x_i^T beta = e_i + w_i``,
+``|w_i| <= M_i z_i``, ``|e_i| <= E (1 - z_i)``, ``v_i >= e_i^2 / (1 - z_i)``) and solves it
+by outer approximation with HiGHS MILPs (tangent cuts of the perspective), or hands the
+quadratic model to SCIP. Every upper bound is the exact objective (numpy) of an exact refit
+on an inlier set found by the solver; every lower bound is a solver's dual bound of a
+relaxation of the problem. Tiny sizes only: the big-M values decide everything.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from itertools import combinations
+
+import numpy as np
+from scipy.optimize import lsq_linear
+
+from ..engine.result import (
+    GAP_LIMIT,
+    NODE_LIMIT,
+    OPTIMAL,
+    OPTIMALITY_GAP,
+    TIME_LIMIT,
+    SolveResult,
+    relative_gap,
+)
+
+#: Enumeration beyond this many points is hopeless.
+MAX_BRUTE_FORCE_SAMPLES = 16
+
+
+def lts_objective(X, y, theta, *, mode="trimmed", h=None, mu=None, l2=0.0) -> float:
+    """``F(theta)`` computed in plain numpy (independent of the Numba kernels)."""
+    X = np.asarray(X, dtype=float)
+    r = np.asarray(y, dtype=float) - theta[0] - X @ theta[1:]
+    r2 = np.sort(r * r)
+    loss = float(r2[:h].sum()) if mode == "trimmed" else float(np.minimum(r2, mu).sum())
+    return loss + l2 * float(theta[1:] @ theta[1:])
+
+
+def subset_fit(X, y, idx, *, l2=0.0, fit_intercept=True, box=None) -> tuple[np.ndarray, float]:
+    """Exact ``min sum_{i in idx} r_i^2 + l2 ||beta||^2`` (``|beta_j| <= box`` if given).
+
+    Returns ``theta = (b0, beta)`` and the value on ``idx``. Bounded least squares (BVLS)
+    handles an active box exactly.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    idx = np.asarray(idx, dtype=int)
+    n, p = X.shape
+    theta = np.zeros(p + 1)
+    if idx.size == 0:
+        return theta, 0.0
+    k = 1 if fit_intercept else 0
+    A = np.hstack([np.ones((idx.size, k)), X[idx]])
+    b = y[idx]
+    if l2 > 0:
+        A = np.vstack([A, np.hstack([np.zeros((p, k)), math.sqrt(l2) * np.eye(p)])])
+        b = np.concatenate([b, np.zeros(p)])
+    sol = np.linalg.lstsq(A, b, rcond=None)[0]
+    if box is not None and np.any(np.abs(sol[k:]) > box):
+        lower = np.concatenate([np.full(k, -np.inf), np.full(p, -box)])
+        upper = np.concatenate([np.full(k, np.inf), np.full(p, box)])
+        sol = lsq_linear(A, b, bounds=(lower, upper), method="bvls", tol=1e-14).x
+    theta[1 - k :] = sol
+    res = b - A @ sol
+    return theta, float(res @ res)
+
+
+def brute_force_lts(
+    X, y, *, mode="trimmed", h=None, mu=None, l2=0.0, fit_intercept=True, box=None
+) -> SolveResult:
+    """Enumerate every inlier set and fit it exactly; ``solution`` is the best ``theta``.
+
+    Trimmed: all ``h``-subsets; capped: all subsets, each paying ``mu`` per outlier.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` exceeds :data:`MAX_BRUTE_FORCE_SAMPLES`.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = X.shape[0]
+    if n > MAX_BRUTE_FORCE_SAMPLES:
+        raise ValueError(f"brute force enumerates subsets of n points; n = {n} is too many")
+    start = time.perf_counter()
+    best, best_theta, count = math.inf, None, 0
+    sizes = [h] if mode == "trimmed" else range(n + 1)
+    for size in sizes:
+        for idx in combinations(range(n), size):
+            theta, value = subset_fit(X, y, idx, l2=l2, fit_intercept=fit_intercept, box=box)
+            if mode == "capped":
+                value += mu * (n - size)
+            count += 1
+            if value < best:
+                best, best_theta = value, theta
+    # subset_fit's value already includes the ridge term (augmented rows).
+    best_obj = lts_objective(X, y, best_theta, mode=mode, h=h, mu=mu, l2=l2)
+    best_obj = min(best_obj, best)
+    return SolveResult(
+        status=OPTIMAL,
+        objective=best_obj,
+        bound=best,
+        gap=0.0,
+        n_nodes=count,
+        runtime=time.perf_counter() - start,
+        solution=best_theta,
+        solver="brute-force",
+    )
+
+
+# --------------------------------------------------------------------------- MIO model
+
+
+def _radii(X, y, ub, *, mode, mu, l2, fit_intercept, box):
+    """Big-M values valid for every solution with ``F <= ub`` (see the spec, section 2)."""
+    abs_y = np.abs(y)
+    if l2 > 0:
+        B = math.sqrt(ub / l2)
+        xb = np.sqrt((X * X).sum(axis=1)) * B
+    else:
+        B = float(box)
+        xb = np.abs(X).sum(axis=1) * B
+    B0 = float(abs_y.max() + xb.max()) if fit_intercept else 0.0
+    M = abs_y + B0 + xb
+    E = math.sqrt(ub)
+    if mode == "capped":
+        E = min(E, math.sqrt(mu))
+    return B, B0, M, E
+
+
+def _build_model(X, y, *, mode, h, mu, l2, fit_intercept, B, B0, M, E, quadratic):
+    import pyomo.environ as pe
+
+    n, p = X.shape
+    m = pe.ConcreteModel()
+    m.b0 = pe.Var(bounds=(-B0, B0) if fit_intercept else (0.0, 0.0))
+    m.beta = pe.Var(range(p), bounds=(-B, B))
+    m.e = pe.Var(range(n), bounds=(-E, E))
+    m.w = pe.Var(range(n), bounds=lambda _, i: (-float(M[i]), float(M[i])))
+    m.z = pe.Var(range(n), domain=pe.Binary)
+    m.v = pe.Var(range(n), bounds=(0.0, E * E))
+    m.fit = pe.Constraint(
+        range(n),
+        rule=lambda m, i: (
+            float(y[i]) - m.b0 - pe.quicksum(float(X[i, j]) * m.beta[j] for j in range(p))
+            == m.e[i] + m.w[i]
+        ),
+    )
+    m.w_up = pe.Constraint(range(n), rule=lambda m, i: m.w[i] <= float(M[i]) * m.z[i])
+    m.w_lo = pe.Constraint(range(n), rule=lambda m, i: -m.w[i] <= float(M[i]) * m.z[i])
+    m.e_up = pe.Constraint(range(n), rule=lambda m, i: m.e[i] <= E * (1 - m.z[i]))
+    m.e_lo = pe.Constraint(range(n), rule=lambda m, i: -m.e[i] <= E * (1 - m.z[i]))
+    if mode == "trimmed":
+        m.budget = pe.Constraint(expr=pe.quicksum(m.z[i] for i in range(n)) == n - h)
+    expr = pe.quicksum(m.v[i] for i in range(n))
+    if l2 > 0:
+        m.q = pe.Var(range(p), bounds=(0.0, B * B))
+        expr += l2 * pe.quicksum(m.q[j] for j in range(p))
+    if mode == "capped":
+        expr += mu * pe.quicksum(m.z[i] for i in range(n))
+    m.obj = pe.Objective(expr=expr, sense=pe.minimize)
+    m.cuts = pe.ConstraintList()
+    if quadratic:
+        # With e_i = 0 forced for outliers, v_i >= e_i^2 is exact.
+        m.square = pe.Constraint(range(n), rule=lambda m, i: m.v[i] >= m.e[i] ** 2)
+        if l2 > 0:
+            m.ridge = pe.Constraint(range(p), rule=lambda m, j: m.q[j] >= m.beta[j] ** 2)
+    return m
+
+
+def _add_cuts(model, residual, z, beta, l2):
+    """Tangents ``v_i >= 2c e_i - c^2 (1 - z_i)`` at ``c = residual_i`` for inliers and
+    ``q_j >= 2c beta_j - c^2`` at ``c = beta_j``."""
+    for i, c in enumerate(residual):
+        if z[i] < 0.5 and c != 0.0:
+            c = float(c)
+            model.cuts.add(model.v[i] >= 2.0 * c * model.e[i] - c * c * (1 - model.z[i]))
+    if l2 > 0:
+        for j, c in enumerate(beta):
+            if c != 0.0:
+                c = float(c)
+                model.cuts.add(model.q[j] >= 2.0 * c * model.beta[j] - c * c)
+
+
+def solve_lts_reference(
+    X,
+    y,
+    *,
+    mode="trimmed",
+    h=None,
+    mu=None,
+    l2=0.0,
+    fit_intercept=True,
+    box=None,
+    solver="highs",
+    start=None,
+    time_limit=60.0,
+    gap_tol=1e-7,
+    max_rounds=50,
+    verbose=False,
+) -> SolveResult:
+    """Solve penalised LTS with an off-the-shelf MIP solver (tiny instances).
+
+    Parameters
+    ----------
+    X, y : ndarray
+        Data (``n`` up to a few dozen; the big-M model is weak).
+    mode : {"trimmed", "capped"}, default="trimmed"
+    h : int, default=None
+        Number of inliers (trimmed).
+    mu : float, default=None
+        Cap (capped).
+    l2 : float, default=0.0
+        Ridge penalty.
+    fit_intercept : bool, default=True
+    box : float, default=None
+        Box on ``beta``; required when ``l2 = 0``.
+    solver : {"highs", "scip"}, default="highs"
+        Outer approximation with HiGHS MILPs, or SCIP on the quadratic model.
+    start : ndarray, default=None
+        A feasible ``theta`` giving the first upper bound (FAST-LTS when ``None``).
+    time_limit : float, default=60.0
+    gap_tol : float, default=1e-7
+    max_rounds : int, default=50
+        Outer-approximation rounds (HiGHS).
+    verbose : bool, default=False
+
+    Returns
+    -------
+    SolveResult
+        ``solution`` is ``theta = (b0, beta)``.
+    """
+    from ._pattern_problem import lts_heuristic
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, p = X.shape
+    if l2 == 0 and not (box is not None and box > 0):
+        raise ValueError("with l2 = 0 the reference needs a positive box on beta")
+    t0 = time.perf_counter()
+    kw = dict(mode=mode, h=h, mu=mu, l2=l2)
+    if start is None:
+        start, _, _ = lts_heuristic(
+            X,
+            y,
+            mode=mode,
+            h=h,
+            mu=mu,
+            l2=l2,
+            fit_intercept=fit_intercept,
+            box=box if l2 == 0 else 0.0,
+            n_starts=200,
+        )
+    upper, best = lts_objective(X, y, start, **kw), np.asarray(start, dtype=float)
+    B, B0, M, E = _radii(
+        X, y, upper, mode=mode, mu=mu, l2=l2, fit_intercept=fit_intercept, box=box
+    )
+    model = _build_model(
+        X,
+        y,
+        mode=mode,
+        h=h,
+        mu=mu,
+        l2=l2,
+        fit_intercept=fit_intercept,
+        B=B,
+        B0=B0,
+        M=M,
+        E=E,
+        quadratic=(solver == "scip"),
+    )
+    lower, log, rounds = -math.inf, [], 0
+    fit_box = box if l2 == 0 else None
+
+    def refit(z):
+        idx = np.flatnonzero(z < 0.5)
+        theta, _ = subset_fit(X, y, idx, l2=l2, fit_intercept=fit_intercept, box=fit_box)
+        return theta, lts_objective(X, y, theta, **kw)
+
+    if solver == "scip":
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        opt = SolverFactory("scip_direct")
+        res = opt.solve(
+            model,
+            tee=False,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=max(time_limit - (time.perf_counter() - t0), 1e-3),
+            rel_gap=gap_tol,
+            solver_options={"display/verblevel": 0},
+        )
+        if res.objective_bound is not None:
+            lower = float(res.objective_bound)
+        if res.incumbent_objective is not None:
+            res.solution_loader.load_vars()
+            z = np.array([model.z[i].value or 0.0 for i in range(n)])
+            theta, value = refit(z)
+            if value < upper:
+                upper, best = value, theta
+        rounds = 1
+    elif solver == "highs":
+        from pyomo.contrib.appsi.solvers import Highs
+
+        r0 = y - start[0] - X @ start[1:]
+        z0 = np.zeros(n)
+        for c in (0.25 * E, 0.5 * E, E):
+            _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
+            _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
+        _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
+        opt = Highs()
+        opt.config.load_solution = False
+        opt.config.mip_gap = gap_tol / 10.0
+        opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-10}
+        while rounds < max_rounds:
+            remaining = time_limit - (time.perf_counter() - t0)
+            if remaining <= 0:
+                break
+            rounds += 1
+            opt.config.time_limit = remaining
+            res = opt.solve(model)
+            if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
+                lower = max(lower, float(res.best_objective_bound))
+            if res.best_feasible_objective is None:
+                break
+            opt.load_vars()
+            z = np.round([model.z[i].value or 0.0 for i in range(n)])
+            e = np.array([model.e[i].value or 0.0 for i in range(n)])
+            beta = np.array([model.beta[j].value or 0.0 for j in range(p)])
+            theta, value = refit(z)
+            if value < upper:
+                upper, best = value, theta
+            rt = y - theta[0] - X @ theta[1:]
+            _add_cuts(model, e, z, beta, l2)
+            _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
+            log.append(
+                {"round": rounds, "lower": lower, "upper": upper, "time": time.perf_counter() - t0}
+            )
+            if verbose:
+                print(f"round {rounds:3d}  lower {lower:.10g}  upper {upper:.10g}")
+            if relative_gap(upper, lower) <= gap_tol or upper - lower <= 1e-9:
+                break
+    else:
+        raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'scip'")
+    bound = min(lower, upper)
+    gap = relative_gap(upper, bound)
+    elapsed = time.perf_counter() - t0
+    if gap <= OPTIMALITY_GAP or upper - bound <= 1e-9:
+        status = OPTIMAL
+    elif gap <= gap_tol:
+        status = GAP_LIMIT
+    else:
+        status = TIME_LIMIT if elapsed >= time_limit else NODE_LIMIT
+    return SolveResult(
+        status=status,
+        objective=upper,
+        bound=bound,
+        gap=gap,
+        n_nodes=rounds,
+        runtime=elapsed,
+        solution=best,
+        log=log,
+        solver=f"reference-{solver}",
+        info={"M": M, "E": E, "B": B},
+    )

@@ -1,0 +1,171 @@
+"""Engine = brute force = Pyomo/HiGHS reference on a battery of small best-subset instances."""
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from l0bnb import BestSubsetRegressor, solve_best_subset
+from l0bnb.best_subset._problem import BestSubsetProblem
+from l0bnb.reference import box_ridge
+from tests.best_subset.instances import small_instance
+
+# (seed, l0, l2, M factor of max|OLS| (None: certified default), k) -- both forms, l2 = 0
+# and > 0, tight boxes (coefficients on the box) and loose ones, the l1 regime l0/l2 > M^2.
+BATTERY = [
+    (0, 2.0, 0.0, 1.5, None),
+    (1, 2.0, 0.01, 0.6, None),
+    (2, 5.0, 0.1, None, None),
+    (3, 1.0, 0.01, 0.5, None),
+    (4, 0.5, 1.0, None, None),
+    (5, 8.0, 0.0, 3.0, None),
+    (6, None, 0.0, 1.2, 3),
+    (7, None, 0.05, 0.6, 2),
+    (8, None, 0.5, None, 4),
+    (9, None, 0.01, 0.5, 3),
+    (10, 3.0, 0.001, 0.4, None),
+    (11, None, 0.0, None, 2),
+]
+
+
+def box_for(X, y, factor):
+    if factor is None:
+        return None
+    return factor * np.max(np.abs(np.linalg.lstsq(X, y, rcond=None)[0]))
+
+
+@pytest.mark.parametrize("seed,l0,l2,factor,k", BATTERY)
+def test_engine_matches_brute_force(seed, l0, l2, factor, k):
+    X, y = small_instance(seed)
+    M = box_for(X, y, factor)
+    engine = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9)
+    brute = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, solver="brute_force")
+    assert engine.status == "optimal"
+    assert engine.objective == pytest.approx(brute.objective, rel=1e-6)
+    assert engine.bound <= brute.objective * (1 + 1e-9)
+    assert engine.gap == pytest.approx(
+        (engine.objective - engine.bound) / abs(engine.objective), abs=1e-12
+    )
+    # The returned solution's own objective is the reported one.
+    b = engine.solution
+    assert np.all(np.abs(b) <= engine.info["M"] * (1 + 1e-9))
+    if k is not None:
+        assert np.count_nonzero(b) <= k
+    own = 0.5 * np.sum((y - X @ b) ** 2) + l2 * b @ b + (l0 or 0.0) * np.count_nonzero(b)
+    assert own == pytest.approx(engine.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed,l0,l2,factor,k", [BATTERY[i] for i in (0, 1, 3, 7, 9)])
+def test_engine_matches_highs_reference(seed, l0, l2, factor, k):
+    X, y = small_instance(seed)
+    M = box_for(X, y, factor)
+    engine = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9)
+    ref = solve_best_subset(
+        X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, solver="reference", gap_tol=1e-8
+    )
+    assert ref.status == "optimal"
+    assert engine.objective == pytest.approx(ref.objective, rel=1e-6)
+    assert engine.bound <= ref.objective * (1 + 1e-7)
+
+
+def support_objectives(X, y, l0, l2, M, k):
+    p = X.shape[1]
+    table = {}
+    for size in range(p + 1):
+        if k is not None and size > k:
+            break
+        for S in itertools.combinations(range(p), size):
+            _, value = box_ridge(X, y, l2, M, np.array(S, dtype=int))
+            table[frozenset(S)] = value + (l0 or 0.0) * size
+    return table
+
+
+@pytest.mark.parametrize("seed,l0,l2,factor,k", [BATTERY[i] for i in (1, 3, 7, 9, 10)])
+def test_every_node_bound_is_valid(seed, l0, l2, factor, k, monkeypatch):
+    """Each node's bound <= the best completion of that node (checked by enumeration)."""
+    X, y = small_instance(seed, p=8)
+    M = box_for(X, y, factor)
+    if l0 is not None and l2 > 0:
+        assert l0 / l2 > M**2  # these cases sit in the l1 regime with a binding box
+    records = []
+    original = BestSubsetProblem.relax
+
+    def recording_relax(self, node, cutoff, deadline):
+        relaxation = original(self, node, cutoff, deadline)
+        records.append(
+            (
+                set(node.state[0].tolist()),
+                set(node.state[1].tolist()),
+                relaxation.bound,
+                relaxation.removed_bound,
+                relaxation.info.get("force_zero", []),
+                relaxation.info.get("force_one", []),
+            )
+        )
+        return relaxation
+
+    monkeypatch.setattr(BestSubsetProblem, "relax", recording_relax)
+    result = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9)
+    table = support_objectives(X, y, l0, l2, M, k)
+    optimum = min(table.values())
+    assert result.objective == pytest.approx(optimum, rel=1e-7)
+    assert result.bound <= optimum * (1 + 1e-9)
+    assert len(records) > 1
+    for zeros, ones, bound, removed, fz, fo in records:
+        completions = [v for S, v in table.items() if ones <= S and not (zeros & S)]
+        if not completions:
+            continue
+        assert bound <= min(completions) * (1 + 1e-9) + 1e-12
+        # Reduced-cost fixing only removes completions at least as costly as its bound.
+        for i in fz:
+            sub = [v for S, v in table.items() if ones <= S and not (zeros & S) and i in S]
+            if sub:
+                assert min(sub) >= removed * (1 - 1e-9) - 1e-12
+        for i in fo:
+            sub = [v for S, v in table.items() if ones <= S and not (zeros & S) and i not in S]
+            if sub:
+                assert min(sub) >= removed * (1 - 1e-9) - 1e-12
+
+
+def test_same_answer_and_node_count_on_repeat():
+    X, y = small_instance(21, n=60, p=30, k_true=5)
+    first = solve_best_subset(X, y, l0=1.0, l2=0.01)
+    second = solve_best_subset(X, y, l0=1.0, l2=0.01)
+    assert first.n_nodes == second.n_nodes
+    assert first.objective == second.objective
+    np.testing.assert_array_equal(first.solution, second.solution)
+
+
+def test_time_limit_is_honoured():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 400))
+    y = X[:, :20] @ rng.normal(size=20) + 3 * rng.normal(size=100)
+    start = time.perf_counter()
+    with pytest.warns(UserWarning, match="time_limit"):
+        model = BestSubsetRegressor(l0=0.5, l2=0.001, M=2.0, time_limit=1.0).fit(X, y)
+    assert time.perf_counter() - start < 4.0
+    assert model.result_.status == "time_limit"
+    assert model.result_.bound <= model.result_.objective
+    assert model.coef_.shape == (400,)
+
+
+def test_estimator_objective_matches_result_with_intercept():
+    X, y = small_instance(30, n=50, p=12)
+    y = y + 7.0
+    model = BestSubsetRegressor(l0=2.0, l2=0.05, gap_tol=1e-8).fit(X, y)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    b = model.coef_
+    own = 0.5 * np.sum((yc - Xc @ b) ** 2) + 0.05 * b @ b + 2.0 * np.count_nonzero(b)
+    assert own == pytest.approx(model.result_.objective, rel=1e-9)
+    assert model.intercept_ == pytest.approx(y.mean() - X.mean(0) @ b)
+    brute = solve_best_subset(Xc, yc, l0=2.0, l2=0.05, solver="brute_force")
+    assert model.result_.objective == pytest.approx(brute.objective, rel=1e-6)
+
+
+def test_warm_start_is_only_a_start_point():
+    X, y = small_instance(40)
+    brute = solve_best_subset(X, y, n_nonzero_coefs=3, l2=0.01, solver="brute_force")
+    for start in (np.ones(9), np.zeros(9), -5.0 * np.ones(9)):
+        res = solve_best_subset(X, y, n_nonzero_coefs=3, l2=0.01, warm_start=start, gap_tol=1e-9)
+        assert res.objective == pytest.approx(brute.objective, rel=1e-6)

@@ -1,0 +1,289 @@
+"""GraphL0: engine = brute force, valid node bounds, estimator behaviour, bad input."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from l0bnb import GraphL0, GraphL0CV, graphl0_path, solve_graphical
+from l0bnb.datasets import graph_recovery_scores, make_graphical_instance
+from l0bnb.engine.nodes import Node
+from l0bnb.engine.search import Limits, solve
+from l0bnb.graphl0 import _kernels as kern
+from l0bnb.graphl0._box import certified_box
+from l0bnb.graphl0._kernels import ONE, ZERO
+from l0bnb.graphl0._problem import GraphL0Problem
+from l0bnb.graphl0.support_refit import (
+    brute_force_graphical,
+    graphical_objective,
+    solve_on_support,
+)
+
+
+def small_covariance(seed: int, p: int = 4, n: int = 10) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((p, p))
+    C = A @ A.T + p * np.eye(p)
+    X = rng.multivariate_normal(np.zeros(p), np.linalg.inv(C) * 5, size=n)
+    X -= X.mean(0)
+    return X.T @ X / n
+
+
+def every_support(S, l0, l2, M):
+    """Objective of the best matrix on each edge set (the enumeration behind brute force)."""
+    p = S.shape[0]
+    pairs = list(combinations(range(p), 2))
+    values = {}
+    for size in range(len(pairs) + 1):
+        for edges in combinations(pairs, size):
+            T, _ = solve_on_support(S, list(edges), l2, M)
+            values[frozenset(i * p + j for i, j in edges)] = graphical_objective(S, T, l0, l2)
+    return values
+
+
+def subtree_optimum(values, zeros, ones):
+    zeros, ones = set(zeros.tolist()), set(ones.tolist())
+    feasible = [v for s, v in values.items() if not (s & zeros) and ones <= s]
+    return min(feasible) if feasible else np.inf
+
+
+# (seed, l0, l2, M): perspective regime, l2 = 0 with a certified or given box, a binding box,
+# the l1 regime (sqrt(l0 / l2) > M) and a large price.
+CASES = [
+    (0, 0.05, 0.05, None),
+    (1, 0.2, 0.01, None),
+    (2, 0.05, 0.0, None),
+    (3, 0.05, 0.0, 0.3),
+    (4, 0.1, 0.05, 0.3),
+    (5, 0.5, 0.02, None),
+]
+
+
+@pytest.fixture(scope="module")
+def enumerated():
+    out = {}
+    for seed, l0, l2, M in CASES:
+        S = small_covariance(seed)
+        box = M
+        if box is None:
+            box = np.inf if l2 > 0 else certified_box(S, 0.0, np.sum(np.log(np.diag(S))) + 4)
+        out[seed] = (S, box, every_support(S, l0, l2, box))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}" for c in CASES])
+def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerated):
+    seed, l0, l2, _ = case
+    S, box, values = enumerated[seed]
+    optimum = min(values.values())
+    problem = GraphL0Problem(S, l0, l2, box)
+    relax = problem.relax
+    checked = []
+
+    def checked_relax(node, cutoff, deadline):
+        relaxation = relax(node, cutoff, deadline)
+        zeros, ones = node.state
+        best = subtree_optimum(values, zeros, ones)
+        slack = 1e-9 * max(1.0, abs(best))
+        assert relaxation.bound <= best + slack
+        fixed = relaxation.info.get("fixed")
+        if fixed is not None and fixed[0].size:
+            # A subtree removed by reduced-cost fixing must not hide a better solution.
+            for flat, how in zip(*fixed, strict=True):
+                if how == ZERO:
+                    removed = subtree_optimum(values, zeros, np.append(ones, flat))
+                else:
+                    assert how == ONE
+                    removed = subtree_optimum(values, np.append(zeros, flat), ones)
+                assert relaxation.removed_bound <= removed + slack
+        checked.append(node)
+        return relaxation
+
+    problem.relax = checked_relax
+    result = solve(problem, Limits(time_limit=30))
+    assert result.status == "optimal"
+    assert checked
+    scale = max(1.0, abs(optimum))
+    assert abs(result.objective - optimum) <= 1e-6 * scale
+    assert result.bound <= optimum + 1e-9 * scale
+    T = result.solution
+    assert np.array_equal(T, T.T)
+    assert abs(graphical_objective(S, T, l0, l2) - result.objective) <= 1e-9 * scale
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=[f"seed{c[0]}" for c in CASES[:4]])
+def test_dual_bound_is_valid_at_arbitrary_points(case, enumerated):
+    """The bound must hold for any iterate, however far from the relaxation's optimum."""
+    seed, l0, l2, _ = case
+    S, box, values = enumerated[seed]
+    p = S.shape[0]
+    problem = GraphL0Problem(S, l0, l2, box)
+    rng = np.random.default_rng(seed)
+    upper = np.triu_indices(p, 1)
+    for _ in range(40):
+        T = np.zeros((p, p))
+        x = rng.normal(scale=0.5, size=upper[0].size) * (rng.random(upper[0].size) < 0.6)
+        T[upper] = np.clip(x, -box, box)
+        T += T.T
+        np.fill_diagonal(T, problem.L * (1 + rng.exponential(size=p)))
+        flat = upper[0] * p + upper[1]
+        draw = rng.random(flat.size)
+        zeros, ones = flat[draw < 0.2], flat[draw > 0.85]
+        state = problem._state(Node(bound=-np.inf, depth=0, state=(zeros, ones)))
+        T[state == ZERO] = 0.0
+        W, quad = kern.product_with(S, T)
+        bound, _, _ = kern.hull_dual_bound(
+            T, W, quad, state, problem.L, l0, l2, box, problem.delta
+        )
+        best = subtree_optimum(values, zeros, ones)
+        assert bound <= best + 1e-9 * max(1.0, abs(best))
+
+
+def test_brute_force_function_agrees_with_enumeration():
+    S = small_covariance(7, p=3)
+    values = every_support(S, 0.05, 0.05, np.inf)
+    result = brute_force_graphical(S, 0.05, 0.05)
+    assert result.n_nodes == len(values) == 8
+    assert result.objective == pytest.approx(min(values.values()), rel=1e-12)
+
+
+def test_certified_box_never_cuts_the_optimum():
+    for seed in range(3):
+        S = small_covariance(seed, p=3)
+        unboxed = brute_force_graphical(S, 0.02, 0.0, 1e6)
+        box = certified_box(S, 0.0, np.sum(np.log(np.diag(S))) + 3)
+        T = unboxed.solution
+        assert box >= np.max(np.abs(T[np.triu_indices(3, 1)]))
+
+
+@pytest.fixture(scope="module")
+def banded():
+    return make_graphical_instance(300, 10, "banded", bandwidth=1, cond=5, seed=3)
+
+
+def test_estimator_output_is_symmetric_sparse_and_certified(banded):
+    model = GraphL0(l0=0.05, l2=0.05, time_limit=30).fit(banded.X)
+    T = model.precision_
+    assert np.array_equal(T, T.T)
+    assert model.result_.status == "optimal"
+    assert model.n_edges_ == int(np.count_nonzero(np.triu(T, 1)))
+    assert model.support_.sum() == 2 * model.n_edges_
+    Xc = banded.X - banded.X.mean(0)
+    S = Xc.T @ Xc / Xc.shape[0]
+    objective = graphical_objective(S, T, 0.05, 0.05)
+    assert objective == pytest.approx(model.result_.objective, rel=1e-9)
+    assert model.result_.bound <= model.result_.objective
+    # A chain graph with strong partial correlations is recovered exactly at this size.
+    scores = graph_recovery_scores(T, banded.precision)
+    assert scores["mcc"] > 0.95
+    assert model.precision_is_pd_
+    assert np.allclose(model.covariance_ @ T, np.eye(10), atol=1e-8)
+
+
+def test_permutation_equivariance_and_shift_invariance(banded):
+    X = banded.X[:, :7]
+    base = GraphL0(l0=0.05, l2=0.05).fit(X)
+    perm = np.random.default_rng(0).permutation(7)
+    permuted = GraphL0(l0=0.05, l2=0.05).fit(X[:, perm])
+    assert permuted.result_.objective == pytest.approx(base.result_.objective, rel=1e-7)
+    assert np.array_equal(permuted.support_, base.support_[np.ix_(perm, perm)])
+    shifted = GraphL0(l0=0.05, l2=0.05).fit(X + 3.0)
+    assert np.array_equal(shifted.support_, base.support_)
+    assert np.allclose(shifted.precision_, base.precision_, atol=1e-6)
+
+
+def test_limits_are_honoured_and_heuristic_mode_reports_a_bound():
+    data = make_graphical_instance(400, 25, "random", seed=1)
+    limited = solve_graphical(data.X, 0.02, 0.02, max_nodes=5)
+    assert limited.n_nodes <= 5
+    assert limited.status == "node_limit"
+    timed = solve_graphical(data.X, 0.02, 0.02, time_limit=0.5)
+    assert timed.runtime <= 0.5 + 1.0
+    heuristic = solve_graphical(data.X, 0.02, 0.02, solver="heuristic")
+    assert heuristic.n_nodes == 1
+    assert heuristic.bound <= heuristic.objective
+    assert heuristic.info["abs_gap"] == pytest.approx(heuristic.objective - heuristic.bound)
+
+
+def test_warm_start_keeps_the_optimum(banded):
+    cold = GraphL0(l0=0.05, l2=0.05).fit(banded.X)
+    warm = GraphL0(l0=0.05, l2=0.05, warm_start=True)
+    warm.precision_ = cold.precision_
+    warm.fit(banded.X)
+    assert warm.result_.objective == pytest.approx(cold.result_.objective, rel=1e-7)
+
+
+def test_path_and_cv(banded):
+    path = graphl0_path(banded.X, n_l0=3, l2=0.05)
+    assert np.all(np.diff(path.l0s) < 0)
+    assert path.n_edges[0] <= path.n_edges[-1]
+    assert all(r.status == "optimal" for r in path.results)
+    serial = GraphL0CV(n_l0=3, l2=0.05, max_nodes=30).fit(banded.X)
+    parallel = GraphL0CV(n_l0=3, l2=0.05, max_nodes=30, n_jobs=2).fit(banded.X)
+    assert serial.cv_scores_.shape == (3, 3)
+    assert np.allclose(serial.cv_scores_, parallel.cv_scores_)
+    assert serial.l0_ == parallel.l0_
+    assert serial.l0_ in serial.cv_l0s_
+
+
+def _data(n=20, p=4, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, p))
+
+
+@pytest.mark.parametrize(
+    ("X", "params", "message"),
+    [
+        (_data(1, 4), {}, "minimum of 2"),
+        (_data(20, 1), {}, "minimum of 2"),
+        (np.where(np.eye(20, 4) > 0, np.nan, _data()), {}, "NaN"),
+        (np.column_stack([_data(), np.ones(20)]), {}, "constant"),
+        (_data(), {"l0": -1.0}, "l0"),
+        (_data(), {"l2": -0.1}, "l2"),
+        (_data(), {"M": 0.0}, "M must"),
+        (_data(), {"l2": 0.0, "M": np.inf}, "unbounded"),
+        (_data(3, 6), {"l2": 0.0}, "singular"),
+        (_data(), {"solver": "gurobi"}, "solver"),
+        (_data(), {"time_limit": -1}, "time_limit"),
+    ],
+)
+def test_bad_input_is_refused_before_solving(X, params, message):
+    with pytest.raises(ValueError, match=message):
+        GraphL0(**params).fit(X)
+
+
+def test_bad_warm_start_is_refused():
+    with pytest.raises(ValueError, match="warm_start"):
+        solve_graphical(_data(), 0.1, warm_start=np.eye(3))
+
+
+@parametrize_with_checks(
+    [GraphL0(l0=0.1, l2=0.1, max_nodes=20), GraphL0CV(n_l0=2, l2=0.1, max_nodes=10)]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
+    import json
+
+    from l0bnb.cli import main
+
+    X = banded.X[:, :6]
+    names = [f"v{i}" for i in range(6)]
+    path = tmp_path / "data.csv"
+    np.savetxt(path, X, delimiter=",", header=",".join(names), comments="")
+    out = tmp_path / "graph.json"
+    args = ["solve", str(path), "--model", "graph_l0", "--l0", "0.05", "--l2", "0.05"]
+    assert main([*args, "--quiet", "--output", str(out)]) == 0
+    written = json.loads(out.read_text())
+    model = GraphL0(l0=0.05, l2=0.05).fit(X)
+    assert written["certificate"]["status"] == "optimal"
+    assert written["n_edges"] == model.n_edges_
+    rows, cols = np.nonzero(np.triu(model.precision_, 1))
+    assert [(e["from"], e["to"]) for e in written["edges"]] == [
+        (names[i], names[j]) for i, j in zip(rows, cols, strict=True)
+    ]
+    assert written["certificate"]["objective"] == pytest.approx(model.result_.objective)
