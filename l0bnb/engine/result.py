@@ -19,6 +19,16 @@ HEURISTIC = "heuristic"
 
 STATUSES = (OPTIMAL, GAP_LIMIT, TIME_LIMIT, NODE_LIMIT, INTERRUPTED, INFEASIBLE, HEURISTIC)
 
+#: The one spelling of each backend in ``SolveResult.solver`` (keys are the ``solver=``
+#: arguments of the solve functions and references).
+SOLVER_LABELS = {
+    "bnb": "l0bnb",
+    "highs": "reference-highs-oa",
+    "scip": "reference-scip",
+    "brute_force": "brute-force",
+    "heuristic": "heuristic",
+}
+
 #: A search that closes with a relative gap at or below this is reported as ``optimal``
 #: (Gurobi's default ``MIPGap``); a looser user ``gap_tol`` reached gives ``gap_limit``.
 OPTIMALITY_GAP = 1e-4
