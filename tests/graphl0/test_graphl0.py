@@ -268,7 +268,7 @@ def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
     path = tmp_path / "data.csv"
     np.savetxt(path, X, delimiter=",", header=",".join(names), comments="")
     out = tmp_path / "graph.json"
-    args = ["solve", str(path), "--model", "graph_l0", "--l0", "0.05", "--l2", "0.05"]
+    args = ["solve", str(path), "--model", "graphl0", "--l0", "0.05", "--l2", "0.05"]
     assert main([*args, "--quiet", "--output", str(out)]) == 0
     written = json.loads(out.read_text())
     model = GraphL0(l0=0.05, l2=0.05).fit(X)
