@@ -54,7 +54,13 @@ def record_relaxations(target, monkeypatch=None, extra=None) -> list[NodeRecord]
     return records
 
 
-def assert_valid(bound: float, best_completion: float, rel: float = 1e-9) -> None:
-    """``bound <= best_completion`` up to rounding relative to the values compared."""
-    slack = rel * max(1.0, abs(best_completion))
+def assert_valid(
+    bound: float, best_completion: float, scale: float = 0.0, rel: float = 1e-9
+) -> None:
+    """``bound <= best_completion`` up to rounding relative to the values compared.
+
+    ``scale`` is the problem's objective scale (e.g. ``0.5 ||y||^2``): the sums behind a bound
+    carry rounding relative to it, not to a fixed constant in the units of the data.
+    """
+    slack = rel * max(abs(best_completion), abs(scale))
     assert bound <= best_completion + slack, (bound, best_completion)
