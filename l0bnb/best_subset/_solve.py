@@ -90,7 +90,34 @@ def solve_best_subset(
         warm_start = np.asarray(warm_start, dtype=np.float64)
         if warm_start.shape != (X.shape[1],) or not np.all(np.isfinite(warm_start)):
             raise ValueError(f"warm_start must be a finite vector of length {X.shape[1]}.")
-    start = time.perf_counter()
+    return _solve_best_subset(
+        X, y, l0, l2, M, n_nonzero_coefs, time_limit, gap_tol, max_nodes, warm_start, solver,
+        verbose,
+    )  # fmt: skip
+
+
+def _solve_best_subset(
+    X,
+    y,
+    l0,
+    l2,
+    M,
+    n_nonzero_coefs,
+    time_limit,
+    gap_tol,
+    max_nodes,
+    warm_start,
+    solver,
+    verbose,
+    started=None,
+) -> SolveResult:
+    """:func:`solve_best_subset` on arrays and parameters already checked (no re-validation).
+
+    Estimators, paths and CV call this after validating once at their public boundary.
+    ``started`` (``time.perf_counter()``) is when the caller's work began: the time limit and
+    the log's clock count from there.
+    """
+    start = time.perf_counter() if started is None else started
     if solver != "bnb":
         return _solve_reference(
             X, y, l0, l2, M, n_nonzero_coefs, solver, time_limit, gap_tol, verbose
