@@ -241,7 +241,7 @@ def _data(n=20, p=4, seed=0):
         (np.column_stack([_data(), np.ones(20)]), {}, "constant"),
         (_data(), {"l0": -1.0}, "l0"),
         (_data(), {"l2": -0.1}, "l2"),
-        (_data(), {"M": 0.0}, "M must"),
+        (_data(), {"M": 0.0}, r"'M' .* must be a float in the range \(0\.0, inf\]"),
         (_data(), {"l2": 0.0, "M": np.inf}, "unbounded"),
         (_data(3, 6), {"l2": 0.0}, "singular"),
         (_data(), {"solver": "gurobi"}, "solver"),
