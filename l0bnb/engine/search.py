@@ -95,6 +95,8 @@ class _Search:
         self.current: Any = None
         self.depth = 0
         self.on_incumbent: Callable[[float, Any], None] | None = None
+        # The heuristic schedule is a setting the engine applies (see protocol.Problem).
+        self.heuristic_period = max(1, int(getattr(problem, "heuristic_period", 1)))
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -201,7 +203,8 @@ class _Search:
         if relaxation.integral or bound >= cutoff:
             self.close(bound)
             return improved
-        if not stop_requested():
+        scheduled = node.depth == 0 or self.n_nodes % self.heuristic_period == 0
+        if scheduled and not stop_requested():
             improved |= self.offer(
                 problem.heuristic(node, relaxation, self.incumbent, self.deadline)
             )
