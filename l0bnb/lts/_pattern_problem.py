@@ -31,6 +31,7 @@ from scipy.optimize import linprog
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as K
+from .refit import subset_fit
 
 MODES = {"trimmed": K.TRIMMED, "capped": K.CAPPED}
 #: Multiplier steps at the root and at other nodes.
@@ -398,8 +399,6 @@ class TrimmedProblem:
         idx = np.flatnonzero(eff == K.INLIER)
         theta = K.ridge_fit(self.X, self.y, idx, self.l2, self.fit_intercept, 0.0)
         if self.box > 0 and np.max(np.abs(theta[1:]), initial=0.0) > self.box:
-            from .reference import subset_fit
-
             theta, _ = subset_fit(
                 self.X, self.y, idx, l2=self.l2, fit_intercept=self.fit_intercept, box=self.box
             )

@@ -15,6 +15,7 @@ from ..engine.search import Limits, solve
 from . import _kernels as K
 from ._box_problem import TrimmedBoxProblem
 from ._pattern_problem import MODES, TrimmedProblem, lts_heuristic
+from .refit import subset_fit
 
 #: How often a binding default box is doubled before giving up (l2 = 0).
 BOX_DOUBLINGS = 3
@@ -135,8 +136,6 @@ def polish(X, y, theta, *, mode, h, mu, l2, fit_intercept, box, max_steps=100):
 
     Never increases the objective. Returns ``(theta, objective, inlier_mask)``.
     """
-    from .reference import subset_fit
-
     code = MODES[mode]
     h_ = h if h is not None else X.shape[0]
     mu_ = mu if mu is not None else 0.0
