@@ -23,11 +23,11 @@ They are recomputed whenever the incumbent ``UB`` improves.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from scipy.optimize import linprog
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as K
@@ -39,6 +39,10 @@ ROOT_ETA_STEPS = 12
 NODE_ETA_STEPS = 4
 #: Relative slack subtracted from every dual value (rounding in the sums).
 BOUND_SLACK = 1e-10
+#: Floors, relative to the spread of ``y``, of the slack and of the gap denominator:
+#: rounding in sums of squares of size ``||y||^2`` (about 1e-16 of it) stays below them.
+ROUNDING_FLOOR = 1e-15
+OBJECTIVE_FLOOR = 1e-12
 
 
 #: FAST-LTS runs in chunks of this many starts, so a deadline is checked between them.
@@ -76,7 +80,7 @@ def lts_heuristic(
     all_thetas, all_objs = [], []
     done, chunk = 0, 0
     total = int(max(n_starts, 1))
-    while done < total and (chunk == 0 or time.perf_counter() < deadline):
+    while done < total and (chunk == 0 or not expired(deadline)):
         size = min(START_CHUNK, total - done)
         _, _, t_chunk, o_chunk = K.fast_lts(
             X,
@@ -196,6 +200,11 @@ class TrimmedProblem:
         self.n_starts = n_starts
         self.seed = seed
         self.abs_y = np.abs(self.y)
+        centre = float(np.median(self.y)) if self.fit_intercept else 0.0
+        spread = float(np.sum((self.y - centre) ** 2))
+        # Smallest positive normal float when y has no spread (every fit is exact there).
+        self.spread = spread if spread > 0 else 2.2250738585072014e-308
+        self.y_unit = math.sqrt(self.spread / self.n)
         self.row_l1 = np.abs(self.X).sum(axis=1)
         self.row_l2 = np.sqrt((self.X * self.X).sum(axis=1))
         self.ub = math.inf
@@ -207,6 +216,16 @@ class TrimmedProblem:
         self.calls = 0
         self.lp_checks = 0
         self.lp_pruned = 0
+
+    def objective_scale(self) -> float:
+        """Floor of the relative-gap denominator, in the objective's units: objectives below
+        ``1e-12 sum (y_i - median y)^2`` are perfect fits up to rounding."""
+        return OBJECTIVE_FLOOR * self.spread
+
+    def safe_bound(self, bound: float) -> float:
+        """``bound`` lowered by the rounding of its sums (relative, with a floor in the
+        units of ``||y||^2`` for bounds near 0 computed from large terms)."""
+        return bound - BOUND_SLACK * abs(bound) - ROUNDING_FLOOR * self.spread
 
     # ------------------------------------------------------------------ radii
 
@@ -320,7 +339,7 @@ class TrimmedProblem:
             k = self.n - self.h - n_out
             if not eta > 0:
                 r0 = K.residuals(X, y, theta0) if node.warm is not None else y - np.median(y)
-                eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or 1.0
+                eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or self.y_unit**2
             lo, hi = 0.0, math.inf
             steps = ROOT_ETA_STEPS if node.depth == 0 else NODE_ETA_STEPS
             for _ in range(steps):
@@ -332,7 +351,7 @@ class TrimmedProblem:
                 d = K.node_bound(X, y, theta, eff, M, eta, l2, box, fi, const)
                 if d > best[0]:
                     best, value = (d, theta, eta), val
-                if d >= cutoff or time.perf_counter() >= deadline:
+                if d >= cutoff or expired(deadline):
                     break
                 r = K.residuals(X, y, theta)
                 z = K.outlier_weights(r, eff, M, kap, eta)
@@ -349,7 +368,7 @@ class TrimmedProblem:
                     else (4.0 * eta if not math.isfinite(hi) else eta / 4.0)
                 )
         bound, theta, eta = best
-        bound -= BOUND_SLACK * max(1.0, abs(bound))
+        bound = self.safe_bound(bound)
         kap = K.kappa(M, eta)
         r = K.residuals(X, y, theta)
         integral = not free.any()
@@ -391,7 +410,7 @@ class TrimmedProblem:
             return self.M
         center, lev, S = K.ellipsoid_radii(self.X, self.y, mask, self.l2, self.fit_intercept)
         slack = max(self.ub - S, 0.0)
-        radius = (center + np.sqrt(slack * lev)) * (1.0 + 1e-9) + 1e-12
+        radius = (center + np.sqrt(slack * lev)) * (1.0 + 1e-9) + 1e-12 * self.y_unit
         return np.minimum(self.M, radius)
 
     def _leaf_fit(self, eff):
