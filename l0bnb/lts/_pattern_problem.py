@@ -39,10 +39,9 @@ ROOT_ETA_STEPS = 12
 NODE_ETA_STEPS = 4
 #: Relative slack subtracted from every dual value (rounding in the sums).
 BOUND_SLACK = 1e-10
-#: Floors, relative to the spread of ``y``, of the slack and of the gap denominator:
-#: rounding in sums of squares of size ``||y||^2`` (about 1e-16 of it) stays below them.
+#: Floor of that slack relative to the spread of ``y`` (``sum (y_i - median y)^2``): rounding
+#: in sums of squares of that size (about 1e-16 of it) stays below it.
 ROUNDING_FLOOR = 1e-15
-OBJECTIVE_FLOOR = 1e-12
 
 
 #: FAST-LTS runs in chunks of this many starts, so a deadline is checked between them.
@@ -218,9 +217,10 @@ class TrimmedProblem:
         self.lp_pruned = 0
 
     def objective_scale(self) -> float:
-        """Floor of the relative-gap denominator, in the objective's units: objectives below
-        ``1e-12 sum (y_i - median y)^2`` are perfect fits up to rounding."""
-        return OBJECTIVE_FLOOR * self.spread
+        """The objective's scale, ``0.5 sum (y_i - c)^2`` (``c`` the median of ``y`` with an
+        intercept, else 0): the engine floors the gap's denominator with a tiny fraction
+        of it, so a perfect fit (objective 0) can still be certified."""
+        return 0.5 * self.spread
 
     def safe_bound(self, bound: float) -> float:
         """``bound`` lowered by the rounding of its sums (relative, with a floor in the

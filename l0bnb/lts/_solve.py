@@ -300,7 +300,7 @@ def solve_lts(
         theta[1:] /= sx
         return theta
 
-    def finish(result, theta, bound, info):
+    def finish(result, theta, bound, info, scale=0.0):
         theta = original(theta)
         obj = float(
             K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
@@ -313,7 +313,7 @@ def solve_lts(
             info["coef_bound"] = info["coef_bound"] * sy / sx
         # A sum of squares plus non-negative penalties: 0 is always a valid bound.
         bound = max(min(bound, obj / (sy * sy)), 0.0)
-        result.gap = relative_gap(obj / (sy * sy), bound)
+        result.gap = relative_gap(obj / (sy * sy), bound, scale)
         result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
         result.runtime = time.perf_counter() - start_time
         result.info.update(info)
@@ -383,7 +383,7 @@ def solve_lts(
     info["lp_pruned"] = problem.lp_pruned
     result.n_nodes = nodes
     result.box_binding = info["box_binding"]
-    result = finish(result, theta, result.bound, info)
+    result = finish(result, theta, result.bound, info, problem.objective_scale())
     if result.status == OPTIMAL and result.gap > OPTIMALITY_GAP:
         result.status = GAP_LIMIT
     return result
