@@ -46,6 +46,9 @@ ROUNDING_FLOOR = 1e-15
 
 #: FAST-LTS runs in chunks of this many starts, so a deadline is checked between them.
 START_CHUNK = 100
+#: Pairwise-swap rounds in all, and per kernel call.
+SWAP_ROUNDS = 200
+SWAP_CHUNK = 10
 
 
 def lts_heuristic(
@@ -108,9 +111,18 @@ def lts_heuristic(
     theta, obj = thetas[0].copy(), float(objs[0])
     thetas = thetas[np.isfinite(objs)]
     if swaps:
-        cand, cobj = K.swap_search(
-            X, y, theta, float(l2), bool(fit_intercept), code, h_, mu_, 50, 200
-        )
+        cand, cobj = theta, obj
+        # Rounds of swaps in chunks (a round costs a refit): the deadline and Ctrl-C are
+        # polled between kernel calls, up to SWAP_ROUNDS rounds in all.
+        for _ in range(SWAP_ROUNDS // SWAP_CHUNK):
+            nxt, nobj = K.swap_search(
+                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK
+            )
+            if not nobj < cobj:
+                break
+            cand, cobj = nxt, nobj
+            if expired(deadline):
+                break
         feasible = box <= 0.0 or np.max(np.abs(cand[1:]), initial=0.0) <= box
         if feasible and cobj < obj:
             theta, obj = cand, cobj

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._validation import check_arrays, check_limits
-from ..engine.interrupt import stop_requested
+from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import (
     GAP_LIMIT,
     HEURISTIC,
@@ -281,109 +281,116 @@ def solve_lts(
     seed = 0 if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
     l2 = float(l2)
     code = MODES[mode]
-    # The search runs on data of unit scale; objectives come back multiplied by sy^2 and
-    # coefficients by sy / sx, exactly (powers of two).
-    sx, sy = data_scales(X, y, fit_intercept)
-    X_orig, y_orig, l2_orig = X, y, l2
-    X, y, l2 = X / sx, y / sy, l2 / (sx * sx)
-    if coef_bound is not None:
-        coef_bound = float(coef_bound) * sx / sy
-    if mode == "capped":
-        if mu is None:
-            mu = default_mu(X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed)
-        else:
-            mu = float(mu) / (sy * sy)
-    mu = None if mu is None else float(mu)
-
-    def original(theta):
-        theta = np.asarray(theta, dtype=np.float64) * sy
-        theta[1:] /= sx
-        return theta
-
-    def finish(result, theta, bound, info, scale=0.0):
-        theta = original(theta)
-        obj = float(
-            K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
-        )
-        info["inlier_mask"] = K.best_mask(
-            K.residuals(X_orig, y_orig, theta), code, h or n, (mu or 0.0) * sy * sy
-        )
-        info["mu"] = None if mu is None else mu * sy * sy
-        if info.get("coef_bound") is not None:
-            info["coef_bound"] = info["coef_bound"] * sy / sx
-        # A sum of squares plus non-negative penalties: 0 is always a valid bound.
-        bound = max(min(bound, obj / (sy * sy)), 0.0)
-        result.gap = relative_gap(obj / (sy * sy), bound, scale)
-        result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
-        result.runtime = time.perf_counter() - start_time
-        result.info.update(info)
-        return result
-
-    theta, obj, thetas = lts_heuristic(
-        X,
-        y,
-        mode=mode,
-        h=h,
-        mu=mu,
-        l2=l2,
-        fit_intercept=fit_intercept,
-        box=0.0,
-        n_starts=n_starts,
-        seed=seed,
-        deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
-    )
-    box = 0.0
-    if l2 == 0.0:
+    # Ctrl-C sets a flag for the whole fit (heuristics included): no kernel is interrupted
+    # mid-call, the loops poll it, and the best fit so far comes back as `interrupted`.
+    with catching_interrupts():
+        # The search runs on data of unit scale; objectives come back multiplied by sy^2 and
+        # coefficients by sy / sx, exactly (powers of two).
+        sx, sy = data_scales(X, y, fit_intercept)
+        X_orig, y_orig, l2_orig = X, y, l2
+        X, y, l2 = X / sx, y / sy, l2 / (sx * sx)
         if coef_bound is not None:
-            box = float(coef_bound)
-        else:
-            top = np.max(np.abs(thetas[:10, 1:])) if thetas.size else 0.0
-            box = 3.0 * float(top) if top > 0 else 1.0
-    kw = dict(mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept)
-    info = {"h": h, "mu": mu, "coef_bound": box if box > 0 else None, "box_binding": False}
-    if solver == "heuristic":
+            coef_bound = float(coef_bound) * sx / sy
+        if mode == "capped":
+            if mu is None:
+                mu = default_mu(
+                    X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed
+                )
+            else:
+                mu = float(mu) / (sy * sy)
+        mu = None if mu is None else float(mu)
+
+        def original(theta):
+            theta = np.asarray(theta, dtype=np.float64) * sy
+            theta[1:] /= sx
+            return theta
+
+        def finish(result, theta, bound, info, scale=0.0):
+            theta = original(theta)
+            obj = float(
+                K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
+            )
+            info["inlier_mask"] = K.best_mask(
+                K.residuals(X_orig, y_orig, theta), code, h or n, (mu or 0.0) * sy * sy
+            )
+            info["mu"] = None if mu is None else mu * sy * sy
+            if info.get("coef_bound") is not None:
+                info["coef_bound"] = info["coef_bound"] * sy / sx
+            # A sum of squares plus non-negative penalties: 0 is always a valid bound.
+            bound = max(min(bound, obj / (sy * sy)), 0.0)
+            result.gap = relative_gap(obj / (sy * sy), bound, scale)
+            result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
+            result.runtime = time.perf_counter() - start_time
+            result.info.update(info)
+            return result
+
+        theta, obj, thetas = lts_heuristic(
+            X,
+            y,
+            mode=mode,
+            h=h,
+            mu=mu,
+            l2=l2,
+            fit_intercept=fit_intercept,
+            box=0.0,
+            n_starts=n_starts,
+            seed=seed,
+            deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
+        )
+        box = 0.0
+        if l2 == 0.0:
+            if coef_bound is not None:
+                box = float(coef_bound)
+            else:
+                top = np.max(np.abs(thetas[:10, 1:])) if thetas.size else 0.0
+                box = 3.0 * float(top) if top > 0 else 1.0
+        kw = dict(mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept)
+        info = {"h": h, "mu": mu, "coef_bound": box if box > 0 else None, "box_binding": False}
+        if solver == "heuristic":
+            theta, obj, _ = polish(X, y, theta, box=box, **kw)
+            result = SolveResult(
+                status=HEURISTIC,
+                objective=obj,
+                bound=0.0,
+                gap=1.0,
+                n_nodes=0,
+                runtime=0.0,
+                solution=theta,
+                solver="l0bnb-heuristic",
+            )
+            return finish(result, theta, 0.0, info)
+        if solver == "bnb":
+            solver = (
+                "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
+            )
+        search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
+        info["search"] = solver
+        doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
+        nodes, result = 0, None
+        for attempt in range(doublings + 1):
+            remaining = None
+            if time_limit is not None:
+                remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
+            problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
+            result = solve(
+                problem,
+                Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
+                verbose=bool(verbose),
+            )
+            nodes += result.n_nodes
+            theta, obj = np.asarray(result.solution), result.objective
+            binding = box > 0 and np.max(np.abs(theta[1:]), initial=0.0) >= box * (1 - 1e-9)
+            info["box_binding"] = bool(binding)
+            info["coef_bound"] = box if box > 0 else None
+            if not binding or attempt == doublings or result.stopped_by_limit or stop_requested():
+                break
+            box *= 2.0
         theta, obj, _ = polish(X, y, theta, box=box, **kw)
-        result = SolveResult(
-            status=HEURISTIC,
-            objective=obj,
-            bound=0.0,
-            gap=1.0,
-            n_nodes=0,
-            runtime=0.0,
-            solution=theta,
-            solver="l0bnb-heuristic",
-        )
-        return finish(result, theta, 0.0, info)
-    if solver == "bnb":
-        solver = "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
-    search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
-    info["search"] = solver
-    doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
-    nodes, result = 0, None
-    for attempt in range(doublings + 1):
-        remaining = None
-        if time_limit is not None:
-            remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
-        problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
-        result = solve(
-            problem,
-            Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
-            verbose=bool(verbose),
-        )
-        nodes += result.n_nodes
-        theta, obj = np.asarray(result.solution), result.objective
-        binding = box > 0 and np.max(np.abs(theta[1:]), initial=0.0) >= box * (1 - 1e-9)
-        info["box_binding"] = bool(binding)
-        info["coef_bound"] = box if box > 0 else None
-        if not binding or attempt == doublings or result.stopped_by_limit or stop_requested():
-            break
-        box *= 2.0
-    theta, obj, _ = polish(X, y, theta, box=box, **kw)
-    info["lp_checks"] = problem.lp_checks
-    info["lp_pruned"] = problem.lp_pruned
-    result.n_nodes = nodes
-    result.box_binding = info["box_binding"]
-    result = finish(result, theta, result.bound, info, problem.objective_scale())
-    if result.status == OPTIMAL and result.gap > OPTIMALITY_GAP:
-        result.status = GAP_LIMIT
-    return result
+        info["lp_checks"] = problem.lp_checks
+        info["lp_pruned"] = problem.lp_pruned
+        result.n_nodes = nodes
+        result.box_binding = info["box_binding"]
+        result = finish(result, theta, result.bound, info, problem.objective_scale())
+        if result.status == OPTIMAL and result.gap > OPTIMALITY_GAP:
+            result.status = GAP_LIMIT
+        return result
