@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 
-from ._data import FusionData, labels_from_beta, partition_ridge
+from ._data import FusionData
+from .refit import labels_from_beta, partition_ridge
 from ._kernels import bcd
 
 #: Stop a BCD run when a sweep lowers F by less than this (relative).

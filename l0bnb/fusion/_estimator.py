@@ -15,7 +15,8 @@ from ..engine.result import HEURISTIC, OPTIMAL, OPTIMALITY_GAP, SolveResult, rel
 from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
 from ._bcd import bcd_with_moves, multi_start_bcd
-from ._data import FusionData, labels_from_beta
+from ._data import FusionData
+from .refit import labels_from_beta
 from ._input import (
     categorical_columns,
     check_levels,

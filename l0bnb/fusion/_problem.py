@@ -28,7 +28,8 @@ import numpy as np
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from ._bcd import multi_start_bcd
-from ._data import FusionData, labels_from_beta, partition_ridge
+from ._data import FusionData
+from .refit import labels_from_beta, partition_ridge
 from ._kernels import curvature_feature_bound, node_dual, shifted_dp
 
 #: Supergradient steps on ``alpha`` per node.
