@@ -7,8 +7,8 @@ import time
 import numpy as np
 
 from ._data import FusionData
-from .refit import labels_from_beta, partition_ridge
 from ._kernels import bcd
+from .refit import labels_from_beta, partition_ridge
 
 #: Stop a BCD run when a sweep lowers F by less than this (relative).
 BCD_TOL = 1e-8

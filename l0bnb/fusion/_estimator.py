@@ -16,7 +16,6 @@ from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
 from ._bcd import bcd_with_moves, multi_start_bcd
 from ._data import FusionData
-from .refit import labels_from_beta
 from ._input import (
     categorical_columns,
     check_levels,
@@ -28,6 +27,7 @@ from ._input import (
 )
 from ._kernels import dual_value
 from ._problem import FusionProblem
+from .refit import labels_from_beta
 
 
 def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, verbose=False):

@@ -29,8 +29,8 @@ from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from ._bcd import multi_start_bcd
 from ._data import FusionData
-from .refit import labels_from_beta, partition_ridge
 from ._kernels import curvature_feature_bound, node_dual, shifted_dp
+from .refit import labels_from_beta, partition_ridge
 
 #: Supergradient steps on ``alpha`` per node.
 DUAL_STEPS = 30

@@ -8,11 +8,11 @@ import pytest
 from l0bnb.engine.search import Limits, solve
 from l0bnb.fusion._bcd import multi_start_bcd
 from l0bnb.fusion._data import FusionData
-from l0bnb.fusion.refit import partition_ridge
 from l0bnb.fusion._kernels import bcd, dual_value
 from l0bnb.fusion._problem import FusionProblem
 from l0bnb.fusion.brute_force import solve_fusion_brute_force, zero_partitions
 from l0bnb.fusion.reference import solve_fusion_reference
+from l0bnb.fusion.refit import partition_ridge
 
 
 def tiny(seed, K=(3, 3), q=1, n=40, l0=0.0, lf=0.02, l2=1e-2, intercept=True, noise=1.5):
