@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_limits
+from ..engine.interrupt import expired
 from ..engine.result import HEURISTIC, OPTIMAL, OPTIMALITY_GAP, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
@@ -26,6 +27,7 @@ from ._input import (
     sorted_levels,
 )
 from ._kernels import dual_value
+from ._pace import Pace
 from ._problem import FusionProblem
 from .refit import labels_from_beta
 
@@ -36,14 +38,16 @@ def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, ve
         return solve(FusionProblem(data, initial), limits, verbose)
     start = time.perf_counter()
     deadline = start + (limits.time_limit or np.inf)
+    pace = Pace.calibrated()
     if initial is None:
-        sol, value, sweeps = multi_start_bcd(data, deadline)
+        sol, value, sweeps = multi_start_bcd(data, deadline, pace)
     else:
-        sol, value, sweeps = bcd_with_moves(data, initial, deadline)
+        sol, value, sweeps = bcd_with_moves(data, initial, deadline, pace)
     bound = bcd_bound(data, sol)
-    if data.l2 > 0 and time.perf_counter() < deadline:
+    if data.l2 > 0 and not expired(deadline):
         # The branch-and-bound root bound (dual ascent + curvature split) is much tighter.
         problem = FusionProblem(data)
+        problem.pace = pace
         bound = max(bound, problem.relax(problem.root(), value, deadline).bound)
     gap = relative_gap(value, bound)
     return SolveResult(
