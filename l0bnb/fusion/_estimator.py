@@ -11,8 +11,15 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_limits
-from ..engine.interrupt import expired
-from ..engine.result import HEURISTIC, OPTIMAL, OPTIMALITY_GAP, SolveResult, relative_gap
+from ..engine.interrupt import catching_interrupts, expired, stop_requested
+from ..engine.result import (
+    HEURISTIC,
+    INTERRUPTED,
+    OPTIMAL,
+    OPTIMALITY_GAP,
+    SolveResult,
+    relative_gap,
+)
 from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
 from ._bcd import bcd_with_moves, multi_start_bcd
@@ -50,8 +57,12 @@ def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, ve
         problem.pace = pace
         bound = max(bound, problem.relax(problem.root(), value, deadline).bound)
     gap = relative_gap(value, bound)
+    if gap <= OPTIMALITY_GAP:
+        status = OPTIMAL
+    else:
+        status = INTERRUPTED if stop_requested() else HEURISTIC
     return SolveResult(
-        status=OPTIMAL if gap <= OPTIMALITY_GAP else HEURISTIC, objective=value, bound=bound,
+        status=status, objective=value, bound=bound,
         gap=gap, n_nodes=0, runtime=time.perf_counter() - start, solution=sol,
         solver="l0bnb-bcd", info={"sweeps": sweeps},
     )  # fmt: skip
@@ -432,12 +443,16 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             if grid.ndim != 1 or grid.size == 0 or np.any(~np.isfinite(grid)) or np.any(grid < 0):
                 raise ValueError("lf must be a non-empty 1-D array of finite values >= 0.")
         results, start = [], None
-        for value in grid:
-            data.lf = float(value)
-            res = solve_fusion(data, self.solver, self._limits(), start, False)
-            results.append(res)
-            start = res.solution
-        return FusionPath(self, data, grid, results)
+        with catching_interrupts():
+            for value in grid:
+                data.lf = float(value)
+                res = solve_fusion(data, self.solver, self._limits(), start, False)
+                results.append(res)
+                start = res.solution
+                # Ctrl-C stops the whole path: the fits so far are returned.
+                if res.status == INTERRUPTED or stop_requested():
+                    break
+        return FusionPath(self, data, grid[: len(results)], results)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
