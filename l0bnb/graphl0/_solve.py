@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import time
 
 import numpy as np
 
@@ -64,6 +65,21 @@ def resolve_box(S: np.ndarray, l0: float, l2: float, M) -> float:
     d = np.diag(S)
     upper = float(np.sum(np.log(d)) + S.shape[0])
     return certified_box(S, 0.0, upper)
+
+
+def reference_box(S: np.ndarray, l0: float, l2: float, box: float) -> float:
+    """The finite box the reference model uses: ``box``, or one certified around a heuristic.
+
+    The reference does not certify boxes itself, so that it shares no code with the engine
+    beyond the exact refit; the upper bound is the heuristic's objective recomputed by
+    :func:`support_refit.graphical_objective`.
+    """
+    if np.isfinite(box):
+        return box
+    from .support_refit import graphical_objective
+
+    _, T = GraphL0Problem(S, l0, l2, np.inf).initial_incumbent(time.perf_counter() + 10.0)
+    return certified_box(S, l2, graphical_objective(S, T, l0, l2))
 
 
 def solve_graphical(
@@ -154,6 +170,7 @@ def solve_graphical(
             l0,
             l2,
             box if np.isfinite(box) else None,
+            box=reference_box(S, l0, l2, box),
             time_limit=time_limit if time_limit is not None else 3600.0,
             solver="highs" if solver == "reference" else "scip",
             verbose=verbose,
