@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from .._validation import check_limits
-from ..engine.result import SolveResult
+from ..engine.result import SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._box import certified_box
 from ._problem import GraphL0Problem
@@ -33,7 +33,10 @@ def empirical_covariance_of(X: np.ndarray, assume_centered: bool) -> tuple[np.nd
     location = np.zeros(p) if assume_centered else X.mean(axis=0)
     Xc = X - location
     S = Xc.T @ Xc / n
-    constant = np.flatnonzero(np.diag(S) <= 1e-14 * max(1.0, float(np.max(np.abs(X)) ** 2)))
+    # Constant up to rounding: the spread is below the precision of the column's own values
+    # (relative, so a column with a tiny but real spread is kept).
+    magnitude = np.max(np.abs(X), axis=0)
+    constant = np.flatnonzero(np.diag(S) <= (1e-12 * magnitude) ** 2)
     if constant.size:
         raise ValueError(
             f"X has constant column(s) {constant[:10].tolist()}: their conditional variance "
@@ -190,6 +193,12 @@ def solve_graphical(
         )
         result = solve(problem, limits, verbose=bool(verbose))
         result.info["n_heuristic_calls"] = problem.n_heuristic_calls
+        if result.solution is None:
+            # Stopped (Ctrl-C) before the first incumbent: the empty graph is feasible.
+            empty = np.diag(1.0 / np.diag(S))
+            result.solution = empty
+            result.objective = problem.objective(empty)
+            result.gap = relative_gap(result.objective, result.bound)
     T = result.solution
     upper = T[np.triu_indices(p, 1)]
     result.info["M"] = box
