@@ -12,8 +12,9 @@ outer-approximation (OA) loop of MILPs (HiGHS has no MIQP and no lazy-cut callba
 ``solver="scip"`` states them exactly, with the loss cone written through a factor of ``S``.
 Every upper bound is the exact objective (numpy) of a convex refit on a support the solver
 found; every lower bound is a solver's dual bound of a relaxation of the true problem.
-When no box is given, a box that provably contains every optimum is computed first
-(:func:`certified_box`), so the certificate is for the unboxed problem.
+For the unboxed problem the caller passes ``box``, a box that provably contains every
+optimum (the engine side certifies one); the reference shares no code with the engine beyond
+the exact refit of :mod:`support_refit`, so a wrong box cannot hide in both.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import numpy as np
 
 from ..engine.result import GAP_LIMIT, OPTIMAL, TIME_LIMIT, SolveResult, relative_gap
 from ..reference.outer_approximation import OAProgress
-from ._box import certified_box
 from .support_refit import graphical_objective, solve_on_support
 
 #: Stop when ``UB - LB <= _GAP_TOL * max(1, |UB|)``.
@@ -307,6 +307,7 @@ def solve_graphical_reference(
     l2: float,
     M: float | None = None,
     *,
+    box: float | None = None,
     time_limit: float = 60.0,
     solver: str = "highs",
     verbose: bool = False,
@@ -327,8 +328,13 @@ def solve_graphical_reference(
     l2 : float
         Ridge penalty on the edges (``>= 0``).
     M : float or None, default=None
-        Box on the off-diagonal entries. ``None`` (or ``inf``): the unboxed problem, solved
-        inside a box that provably holds every optimum (:func:`certified_box`).
+        Box on the off-diagonal entries (part of the problem). ``None`` (or ``inf``): the
+        unboxed problem, which needs ``box``.
+    box : float, optional
+        A finite box the model uses, which the caller guarantees holds every optimum of the
+        problem (for the unboxed problem e.g. ``l0bnb.graphl0._box.certified_box``). Default:
+        ``M``. A box below ``M`` gives the certificate of the problem with box ``M`` only
+        if the caller's guarantee holds.
     time_limit : float, default=60.0
         Wall-clock limit in seconds.
     solver : {"highs", "scip"}, default="highs"
@@ -351,7 +357,8 @@ def solve_graphical_reference(
     ValueError
         If ``S`` is not a finite symmetric matrix with a positive diagonal, ``l0``, ``l2`` or
         ``M`` is negative (``M``: not positive), ``S`` is singular with ``l2 = 0`` and no
-        ``M``, or ``solver`` is unknown.
+        ``M``, neither ``M`` nor ``box`` is finite, ``box`` is not positive, or ``solver``
+        is unknown.
     ImportError
         If ``solver="scip"`` and PySCIPOpt is not installed.
 
@@ -386,13 +393,17 @@ def solve_graphical_reference(
         raise ValueError(
             "S is singular and l2 = 0: F is unbounded below without a box; give a finite M."
         )
+    box = M if box is None else float(box)
+    if not (box > 0 and math.isfinite(box)):
+        raise ValueError(
+            f"the model needs a finite positive box, got M={M} and box={box}: pass box= "
+            "(a box proved to hold every optimum, e.g. from l0bnb.graphl0._box.certified_box)."
+        )
     progress = OAProgress(start=time.perf_counter())
     instance = _Instance(S, float(l0), float(l2), M)
     points, best, best_value = _heuristic(instance, progress, time_limit)
     progress.offer(best, best_value)
-    # A certified box is valid for the boxed problem too, so it may only tighten a given M.
-    box = M if (l2 == 0 and singular) else min(M, certified_box(S, l2, best_value))
-    instance.set_box(box)
+    instance.set_box(min(M, box))
     if solver == "highs":
         return _solve_highs_oa(instance, progress, points, time_limit, verbose)
     return _solve_scip(instance, progress, time_limit, verbose)
