@@ -17,7 +17,7 @@ from ..engine.result import HEURISTIC, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._harvest import harvest
 from ._problem import RuleProblem, bcd_path, l0_max
-from ._text import Rule, node_conditions, rule_text
+from ._text import Rule, node_conditions, readable, rule_text
 
 
 def _check_params(est) -> None:
@@ -64,6 +64,7 @@ class _Fitted:
     y_mean: float
     y_scale: float
     n: int
+    X: np.ndarray
 
 
 @dataclass
@@ -319,7 +320,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
         )
         problem.l2 = float(self.l2)
-        return _Fitted(pool, problem, depth, depth_cost, y_mean, scale, n)
+        return _Fitted(pool, problem, depth, depth_cost, y_mean, scale, n, X)
 
     def _path_solution(self, fitted: _Fitted, deadline: float) -> np.ndarray:
         """Best polished path model: every grid point (its ``n_rules`` strongest rules when
@@ -417,7 +418,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             intercept = float(y.mean() - A.mean(0) @ coef) if self.fit_intercept else 0.0
         rules = []
         for j, v in enumerate(support):
-            conds = node_conditions(pool, int(v), names)
+            conds = readable(node_conditions(pool, int(v), names), fitted.X)
             t = int(pool.tree[v])
             rules.append(
                 Rule(
@@ -591,24 +592,14 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 w, bound = np.asarray(res.solution), res.bound
             rows.append((value_l0, w, exact.objective(w), bound))
         rows.sort(key=lambda row: np.count_nonzero(row[1]))
-        texts = []
-        for _, w, _, _ in rows:
-            texts.append(
-                [
-                    rule_text(
-                        node_conditions(
-                            fitted.pool,
-                            int(v),
-                            getattr(
-                                est,
-                                "feature_names_in_",
-                                [f"x{j}" for j in range(est.n_features_in_)],
-                            ),
-                        )
-                    )
-                    for v in np.flatnonzero(w)
-                ]
-            )
+        names = getattr(est, "feature_names_in_", [f"x{j}" for j in range(est.n_features_in_)])
+        texts = [
+            [
+                rule_text(readable(node_conditions(fitted.pool, int(v), names), fitted.X))
+                for v in np.flatnonzero(w)
+            ]
+            for _, w, _, _ in rows
+        ]
         return RulePath(
             l0=np.array([r[0] for r in rows]),
             n_rules=np.array([np.count_nonzero(r[1]) for r in rows], dtype=np.int64),
