@@ -179,7 +179,7 @@ def test_constraints_and_objective_from_public_attributes():
     X, y = data(seed=3)
     forest = RandomForestRegressor(n_estimators=5, max_depth=3, random_state=3)
     model = RuleExtractor(
-        forest, n_rules=4, l0=0.001, depth_penalty=0.002, max_depth=2, time_limit=20
+        forest, n_rules=4, l0=0.001, depth_penalty=0.002, max_depth=2, refit=False, time_limit=20
     ).fit(X, y)
     rules = model.rules_
     assert 1 <= len(rules) <= 4 and all(r.depth <= 2 for r in rules)
@@ -192,8 +192,8 @@ def test_constraints_and_objective_from_public_attributes():
     T = model.transform(X)
     r = (y - model.intercept_ - T @ model.coef_) / model.y_scale_
     w = model.coef_ / model.y_scale_
-    F = 0.5 * np.mean(r**2) + model.l2 * w @ w
-    F += sum(model.l0 + model.depth_penalty * rule.depth for rule in rules)
+    F = 0.5 * np.mean(r**2) + model.l2_ * w @ w
+    F += sum(model.l0 + model.depth_penalty_ * rule.depth for rule in rules)
     assert F == pytest.approx(model.result_.objective, rel=1e-10)
     assert model.result_.status == "optimal"
     assert model.result_.bound <= model.result_.objective
@@ -271,7 +271,9 @@ class TestBadInput:
         [
             (dict(n_rules=0), "n_rules must be"),
             (dict(n_rules=2.5), "n_rules must be"),
-            (dict(n_rules=None), "needs l0 > 0"),
+            (dict(n_rules=None, depth_penalty=0.0), "needs l0 > 0"),
+            (dict(cv=1), "cv must be"),
+            (dict(refit="yes"), "refit must be"),
             (dict(l0=-1.0), "l0 must be"),
             (dict(depth_penalty=np.nan), "depth_penalty must be"),
             (dict(l2=0.0), "needs l2 > 0"),
