@@ -6,7 +6,6 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import GraphL0, GraphL0CV, graphl0_path, solve_graphical
 from l0bnb.datasets import graph_recovery_scores, make_graphical_instance
@@ -257,13 +256,6 @@ def test_bad_input_is_refused_before_solving(X, params, message):
 def test_bad_warm_start_is_refused():
     with pytest.raises(ValueError, match="warm_start"):
         solve_graphical(_data(), 0.1, warm_start=np.eye(3))
-
-
-@parametrize_with_checks(
-    [GraphL0(l0=0.1, l2=0.1, max_nodes=20), GraphL0CV(n_l0=2, l2=0.1, max_nodes=10)]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):

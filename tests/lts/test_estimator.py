@@ -4,25 +4,12 @@ import time
 
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import l0bnb.lts._solve as trimmed_solve
 from l0bnb import PenalizedLTSRegressor, SearchLimitWarning, solve_lts
 from l0bnb.datasets import make_lts_instance
 from l0bnb.engine.result import STATUSES
 from l0bnb.lts.reference import lts_objective
-
-# Node limits, not wall-clock limits, keep these checks deterministic.
-FAST = [
-    PenalizedLTSRegressor(max_nodes=10, n_starts=20),
-    PenalizedLTSRegressor(mode="capped", l2=0.1, max_nodes=10, n_starts=20),
-]
-
-
-@pytest.mark.filterwarnings("ignore::l0bnb.SearchLimitWarning")
-@parametrize_with_checks(FAST)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def small(seed=0, n=30, p=2, contamination=0.2, **kw):

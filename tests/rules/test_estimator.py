@@ -10,7 +10,6 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestRegressor,
 )
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import RuleExtractor, SearchLimitWarning
 from l0bnb.datasets import make_rule_regression
@@ -18,17 +17,6 @@ from l0bnb.engine.result import STATUSES
 from l0bnb.rules._harvest import harvest
 
 SMALL_FOREST = RandomForestRegressor(n_estimators=4, max_depth=2, random_state=0)
-
-FAST = [
-    RuleExtractor(SMALL_FOREST, n_rules=3, max_nodes=20),
-    RuleExtractor(SMALL_FOREST, n_rules=None, l0=0.01, solver="path"),
-]
-
-
-@parametrize_with_checks(FAST)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
 
 def data(n=200, seed=0):
     d = make_rule_regression(n_samples=n, n_features=6, n_rules=3, snr=5.0, random_state=seed)
