@@ -8,6 +8,8 @@ squares refit on the selected rules, so choosing ``refit`` costs no extra solve.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import KFold
@@ -86,7 +88,10 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
                 time_limit=None,
                 **point,
             )
-            inner.fit(X[train], y[train])
+            with warnings.catch_warnings():
+                # An interrupted inner fit is reported once, by the outer fit.
+                warnings.simplefilter("ignore")
+                inner.fit(X[train], y[train])
             for i, refit in enumerate(refits):
                 if refit:
                     coef, intercept = least_squares(

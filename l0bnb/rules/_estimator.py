@@ -13,7 +13,8 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from .._estimator import warn_if_limited
 from .._validation import check_limits
-from ..engine.result import HEURISTIC, SolveResult, relative_gap
+from ..engine.interrupt import catching_interrupts, expired, stop_requested
+from ..engine.result import HEURISTIC, INTERRUPTED, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._cv import choose, least_squares
 from ._harvest import harvest
@@ -130,7 +131,8 @@ class RulePath:
         value = problem.objective(self._weights[i])
         # The objective is a sum of squares and nonnegative penalties, so 0 is a valid bound.
         result = SolveResult(
-            HEURISTIC, value, 0.0, relative_gap(value, 0.0), 0, 0.0, self._weights[i],
+            HEURISTIC, value, 0.0, relative_gap(value, 0.0, problem.objective_scale()), 0, 0.0,
+            self._weights[i],
             solver="l0bnb-path",
         )  # fmt: skip
         est._finish(self._fitted, self._weights[i], result)
@@ -378,7 +380,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             value, w = problem.bcd(w)
             if value < best:
                 best, best_w = value, w
-            if time.perf_counter() >= deadline:
+            if expired(deadline):
                 break
         return best_w
 
@@ -396,35 +398,41 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         """
         start = time.perf_counter()
         deadline = np.inf if self.time_limit is None else start + float(self.time_limit)
-        X, y = self._setup(X, y, deadline)
-        fitted = self._prepare(X, y)
-        problem = fitted.problem
-        w = self._path_solution(fitted, deadline)
-        if self.solver == "path":
-            value = problem.objective(w)
-            result = SolveResult(
-                HEURISTIC,
-                value,
-                0.0,
-                relative_gap(value, 0.0),
-                0,
-                time.perf_counter() - start,
-                w,
-                solver="l0bnb-path",
-            )
-        else:
-            problem.incumbent_hint = w
-            remaining = (
-                None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
-            )
-            result = solve(
-                problem,
-                Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
-                verbose=bool(self.verbose),
-            )
+        # Ctrl-C only sets a flag from here on: the cross-validation and the path stop at
+        # their next check and the best rules found so far are returned (status interrupted).
+        with catching_interrupts():
+            X, y = self._setup(X, y, deadline)
+            fitted = self._prepare(X, y)
+            w = self._path_solution(fitted, deadline)
+            if self.solver == "path" or stop_requested():
+                result = self._path_result(fitted.problem, w, start)
+            else:
+                fitted.problem.incumbent_hint = w
+                remaining = (
+                    None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
+                )
+                result = solve(
+                    fitted.problem,
+                    Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
+                    verbose=bool(self.verbose),
+                )
             warn_if_limited(result, "Rule selection")
         self._finish(fitted, np.asarray(result.solution, dtype=np.float64), result)
         return self
+
+    def _path_result(self, problem: RuleProblem, w: np.ndarray, start: float) -> SolveResult:
+        """The path model as a result: no search, so the only bound is 0 (F >= 0)."""
+        value = problem.objective(w)
+        return SolveResult(
+            INTERRUPTED if stop_requested() else HEURISTIC,
+            value,
+            0.0,
+            relative_gap(value, 0.0, problem.objective_scale()),
+            0,
+            time.perf_counter() - start,
+            w,
+            solver="l0bnb-path",
+        )
 
     def _finish(self, fitted: _Fitted, w: np.ndarray, result: SolveResult) -> None:
         pool, problem = fitted.pool, fitted.problem
@@ -572,7 +580,12 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         RulePath
+            Ctrl-C stops the path as a whole; the points finished so far are returned.
         """
+        with catching_interrupts():
+            return self._path(X, y, l0, n_l0, eps, max_rules, solver)
+
+    def _path(self, X, y, l0, n_l0, eps, max_rules, solver):
         # The grid sets l0 (bcd_path ignores the problem's budget); n_rules only scores the
         # cross-validation of unset settings. A prefit ensemble is used as given (clone would
         # drop its fitted state).
@@ -590,6 +603,8 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         points = bcd_path(problem, fitted.depth_cost, np.asarray(grid), max_rules)
         rows = []
         for value_l0, w, _ in points:
+            if stop_requested():
+                break
             if np.count_nonzero(w) > max_rules:
                 continue
             bound = np.nan

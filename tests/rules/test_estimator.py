@@ -18,6 +18,7 @@ from l0bnb.rules._harvest import harvest
 
 SMALL_FOREST = RandomForestRegressor(n_estimators=4, max_depth=2, random_state=0)
 
+
 def data(n=200, seed=0):
     d = make_rule_regression(n_samples=n, n_features=6, n_rules=3, snr=5.0, random_state=seed)
     return d.X, d.y
