@@ -56,8 +56,9 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
     """Settings with the least cross-validated squared error, and the table of scores.
 
     ``est`` is a RuleExtractor whose ``estimator_`` is fitted; settings it fixes are kept.
-    Returns ``(settings, scores)`` with ``scores[(l2, depth_penalty, refit)]`` the summed
-    held-out squared error (only settings whose folds all finished before the deadline).
+    Returns ``(settings, scores)`` with ``scores[(l2, depth_penalty, refit)]`` the held-out
+    mean squared error averaged over folds (only settings whose folds all finished before the
+    deadline). The choice follows the one-standard-error rule.
     """
     folds = int(est.cv)
     refits = (False, True) if est.refit is None else (bool(est.refit),)
@@ -74,10 +75,10 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
     if len(points) * len(refits) == 1 or y.size < 2 * folds:
         return {**fixed, **points[0]} if len(points) == 1 else fixed, {}
     splits = list(KFold(folds, shuffle=True, random_state=0).split(X))
-    scores: dict = {}
+    errors: dict = {}
     for point in points:
-        error = np.zeros(len(refits))
-        for train, test in splits:
+        error = np.zeros((len(refits), folds))
+        for f, (train, test) in enumerate(splits):
             if expired(deadline):
                 break
             inner = clone(est).set_params(
@@ -100,13 +101,21 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
                     pred = intercept + inner.transform(X[test]) @ coef
                 else:
                     pred = inner.predict(X[test])
-                error[i] += float(np.sum((pred - y[test]) ** 2))
+                error[i, f] = float(np.mean((pred - y[test]) ** 2))
         else:
             for i, refit in enumerate(refits):
-                scores[(point["l2"], point["depth_penalty"], refit)] = error[i]
+                errors[(point["l2"], point["depth_penalty"], refit)] = error[i]
             continue
         break
-    if not scores:
-        return fixed, scores
-    l2, dp, refit = min(scores, key=scores.get)
+    if not errors:
+        return fixed, {}
+    scores = {key: float(e.mean()) for key, e in errors.items()}
+    best = min(scores, key=scores.get)
+    # One-standard-error rule: the most regularized setting (largest l2, then largest depth
+    # penalty, ridge weights before the refit) whose error is within one standard error of
+    # the best. It predicts as well within the noise of the folds, and its larger l2 gives
+    # the branch and bound much stronger bounds.
+    limit = scores[best] + errors[best].std(ddof=1) / np.sqrt(folds)
+    within = [key for key in scores if scores[key] <= limit]
+    l2, dp, refit = max(within, key=lambda key: (key[0], key[1], not key[2]))
     return {"l2": l2, "depth_penalty": dp, "refit": refit}, scores

@@ -14,23 +14,35 @@ def data(n=240, seed=0):
     return d.X, d.y
 
 
-def test_unset_settings_are_the_cross_validated_minimum():
+def test_unset_settings_follow_the_one_standard_error_rule():
     X, y = data()
     forest = RandomForestRegressor(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     model = RuleExtractor(forest, prefit=True, n_rules=4, solver="path").fit(X, y)
     scores = model.cv_scores_
     assert set(scores) == {(a, b, r) for a in L2_GRID for b in DEPTH_GRID for r in (False, True)}
+    # Recompute every fold's held-out error by hand.
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    errors = {}
+    for l2, dp, refit in scores:
+        errors[(l2, dp, refit)] = [
+            np.mean((fit_predict(forest, X, y, train, test, l2, dp, refit) - y[test]) ** 2)
+            for train, test in folds
+        ]
+        assert np.isclose(np.mean(errors[(l2, dp, refit)]), scores[(l2, dp, refit)], rtol=1e-9)
     best = min(scores, key=scores.get)
-    assert (model.l2_, model.depth_penalty_, model.refit_) == best
-    # Recompute the held-out error of the chosen setting by hand.
-    error = 0.0
-    for train, test in KFold(3, shuffle=True, random_state=0).split(X):
-        inner = RuleExtractor(
-            forest, prefit=True, n_rules=4, solver="path", l2=best[0], depth_penalty=best[1],
-            refit=best[2],
-        ).fit(X[train], y[train])  # fmt: skip
-        error += np.sum((inner.predict(X[test]) - y[test]) ** 2)
-    assert np.isclose(error, scores[best], rtol=1e-9)
+    limit = scores[best] + np.std(errors[best], ddof=1) / np.sqrt(3)
+    chosen = (model.l2_, model.depth_penalty_, model.refit_)
+    assert scores[chosen] <= limit
+    for key, value in scores.items():
+        if value <= limit:
+            assert (key[0], key[1], not key[2]) <= (chosen[0], chosen[1], not chosen[2])
+
+
+def fit_predict(forest, X, y, train, test, l2, dp, refit):
+    inner = RuleExtractor(
+        forest, prefit=True, n_rules=4, solver="path", l2=l2, depth_penalty=dp, refit=refit
+    ).fit(X[train], y[train])
+    return inner.predict(X[test])
 
 
 def test_given_settings_are_kept_and_refit_is_least_squares():
