@@ -19,6 +19,7 @@ from ..engine.search import Limits, solve
 from ._cv import choose, least_squares
 from ._harvest import harvest
 from ._problem import RuleProblem, bcd_path, l0_max
+from ._stability import selection_frequency
 from ._text import Rule, node_conditions, readable, rule_text
 
 
@@ -652,6 +653,39 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             _extractor=est,
             _fitted=fitted,
         )
+
+    def stability(self, X, y, n_bootstrap=20, solver="path", random_state=None):
+        """How often each rule is selected again on bootstrap samples (ensemble fixed).
+
+        The fitted ensemble and settings (``l2_``, ``depth_penalty_``, ``refit_``) are kept;
+        the selection is refitted on ``n_bootstrap`` bootstrap samples of ``(X, y)`` (usually
+        the training data). Compare ``dice`` with SIRUS's stability or the lasso's.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        n_bootstrap : int, default=20
+        solver : {"path", "bnb"}, default="path"
+            Solver of the refits (``"bnb"`` uses the model's ``time_limit`` per refit).
+        random_state : int or None, default=None
+            Seed of the bootstrap samples.
+
+        Returns
+        -------
+        RuleStability
+            Rules selected at least once with their selection frequency, whether the
+            model holds them, and the mean pairwise Dice index of the bootstrap rule sets.
+            Ctrl-C stops the refits; the report covers those finished.
+        """
+        check_is_fitted(self)
+        X, y = validate_data(self, X, y, reset=False, y_numeric=True, dtype=np.float64)
+        k = n_bootstrap
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 2:
+            raise ValueError(f"n_bootstrap must be an integer >= 2, got {k!r}.")
+        if solver not in ("bnb", "path"):
+            raise ValueError(f"solver must be 'bnb' or 'path', got {solver!r}.")
+        return selection_frequency(self, X, y, int(k), solver, random_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
