@@ -18,10 +18,9 @@ best bound) and from the residual of the best solution found.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
@@ -110,6 +109,11 @@ class RuleProblem:
             f"{int(self.candidate.sum())}, trees = {self.tree_start.size - 1}, {form}, "
             f"l2 = {self.l2:.6g}"
         ]
+
+    def objective_scale(self) -> float:
+        """Objective of the empty model: the floor of the relative gap's denominator."""
+        yc = self.y - (self.y.mean() if self.fit_intercept else 0.0)
+        return float(max(0.5 * np.mean(yc**2), np.finfo(float).tiny))
 
     def residual(self, w: np.ndarray) -> tuple[np.ndarray, float]:
         """Residual ``y - mu - M w`` at the best intercept for ``w``, and that intercept."""
@@ -276,12 +280,12 @@ class RuleProblem:
             bound, sel = self._relax_at(state, w, tau, deadline)
             if bound > best[0]:
                 best = (bound, w, sel, tau)
-            if bound >= cutoff or time.perf_counter() >= deadline:
+            if bound >= cutoff or expired(deadline):
                 break
         if tau0 is None and best[3] is not None and best[0] < cutoff:
             # Refine the best shift on a finer logarithmic grid around it.
             for factor in (2.0, 0.5, 1.41, 0.71):
-                if best[3] == 0.0 or time.perf_counter() >= deadline:
+                if best[3] == 0.0 or expired(deadline):
                     break
                 w = best[1].copy()
                 tau = best[3] * factor
@@ -407,7 +411,7 @@ def bcd_path(
     r, mu = problem.residual(w)
     out = []
     for l0 in l0_grid:
-        if time.perf_counter() >= deadline:
+        if expired(deadline):
             break
         cost = np.ascontiguousarray(l0 + depth_cost, dtype=np.float64)
         mu, value, _ = kern.bcd(
