@@ -6,14 +6,17 @@ relaxation solved by active-set coordinate descent; their bounds are Fenchel dua
 the current residual, valid however early the descent stopped. The cardinality constraint is
 handled by Lagrangian duality: for any multiplier ``lam >= 0`` the penalized dual bound with
 ``l0 = lam`` minus ``lam k`` is a valid bound, and ``lam`` is improved node by node.
+
+The ridge weight and the box are per coordinate: the problem may be stated on a split design
+(see :mod:`l0bnb.best_subset._curvature`) whose ridge ``l2 + extra_l2_i`` carries curvature of
+``X^T X``, with a constant ``offset`` added to every objective and bound.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
@@ -34,28 +37,50 @@ class BestSubsetProblem:
         L0 penalty (penalized form); ``None`` with ``k`` set for the cardinality form.
     l2 : float
         Ridge penalty, ``>= 0``.
-    M : float
-        Box on every coefficient (finite, positive); see
+    M : float or ndarray of shape (n_features,)
+        Box on the coefficients (positive, possibly infinite for the local search only); see
         :func:`l0bnb.best_subset._bigm.safe_big_m`.
     k : int or None
         Maximum number of nonzeros (cardinality form).
     relax_tol : float, default=1e-8
         Relative duality gap at which a node relaxation stops.
+    offset : float, default=0.0
+        Constant added to the objective (the split design's).
+    extra_l2 : ndarray of shape (n_features,), default=None
+        Ridge weight added to ``l2`` per coordinate (the split design's ``d / 2``).
+    scale : float, default=None
+        Objective scale (``0.5 ||y||^2`` of the original data) for relative tolerances.
     """
 
-    def __init__(self, X, y, l0, l2, M, k=None, relax_tol=1e-8):
+    def __init__(
+        self,
+        X,
+        y,
+        l0,
+        l2,
+        M,
+        k=None,
+        relax_tol=1e-8,
+        offset=0.0,
+        extra_l2=None,
+        scale=None,
+    ):
         self.X = np.asfortranarray(X, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         self.n, self.p = self.X.shape
         self.cardinality = k is not None
         self.k = int(k) if k is not None else self.p
         self.l0 = 0.0 if l0 is None else float(l0)
-        self.l2 = float(l2)
-        self.M = float(M)
+        self.user_l2 = float(l2)
+        self.l2 = np.full(self.p, self.user_l2)
+        if extra_l2 is not None:
+            self.l2 += np.asarray(extra_l2, dtype=np.float64)
+        self.M = np.broadcast_to(np.asarray(M, dtype=np.float64), (self.p,)).copy()
+        self.offset = float(offset)
         self.relax_tol = float(relax_tol)
         self.col_sq = np.einsum("ij,ij->j", self.X, self.X)
         self.yy = float(self.y @ self.y)
-        self.scale = max(0.5 * self.yy, 1e-300)
+        self.scale = max(0.5 * self.yy if scale is None else float(scale), 1e-300)
         self._seen_supports: set[bytes] = set()
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
@@ -67,10 +92,21 @@ class BestSubsetProblem:
 
     def describe(self) -> list[str]:
         form = f"k = {self.k}" if self.cardinality else f"l0 = {self.l0:.6g}"
-        return [
-            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.l2:.6g}, "
-            f"M = {self.M:.6g}",
+        lines = [
+            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.user_l2:.6g}, "
+            f"M in [{self.M.min():.6g}, {self.M.max():.6g}]",
         ]
+        extra = self.l2 - self.user_l2
+        if np.any(extra > 0):
+            lines.append(
+                "curvature of X^T X moved into the perspective: extra ridge per coordinate in "
+                f"[{extra.min():.6g}, {extra.max():.6g}]"
+            )
+        return lines
+
+    def objective_scale(self) -> float:
+        """Objective units (``0.5 ||y||^2``), the floor of the relative-gap denominator."""
+        return self.scale
 
     def _state(self, node: Node) -> np.ndarray:
         zeros, ones = node.state
@@ -90,19 +126,19 @@ class BestSubsetProblem:
             return float("inf")
         r = self._residual(b, support)
         lam = 0.0 if self.cardinality else self.l0
-        return float(kern.integer_objective(r, b, lam, self.l2))
+        return float(kern.integer_objective(r, b, lam, self.l2)) + self.offset
 
     def _best_multiplier(self, u, state, rr, ry):
         """Multiplier of the cardinality constraint maximizing the dual bound for fixed r."""
         # Beyond this multiplier every free coordinate's conjugate vanishes even at alpha = 2.
-        t = 2.0 * float(np.max(np.abs(u), initial=0.0))
-        lam_hi = self.M * t
-        if self.l2 > 0:
-            lam_hi = max(lam_hi, t * t / (4.0 * self.l2))
+        t = 2.0 * np.abs(u)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            perspective = np.where(self.l2 > 0, t * t / (4.0 * self.l2), 0.0)
+        lam_hi = float(np.max(np.maximum(self.M * t, perspective), initial=0.0))
         value, lam, _ = kern.lagrangian_dual(
-            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12)
+            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12 * self.scale)
         )
-        return lam, value
+        return lam, value + self.offset
 
     # ---- Problem protocol --------------------------------------------------------------
 
@@ -146,7 +182,7 @@ class BestSubsetProblem:
             u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
             dual, alpha = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)
-            dual -= lam * self.k if self.cardinality else 0.0
+            dual += self.offset - (lam * self.k if self.cardinality else 0.0)
             if dual > bound:
                 bound, dual_point = dual, (u, alpha, lam)
             if bound >= cutoff:
@@ -160,8 +196,8 @@ class BestSubsetProblem:
                     violators = violators[order]
                 in_active[violators] = True
             primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
-            primal -= lam * self.k if self.cardinality else 0.0
-            if time.perf_counter() >= deadline:
+            primal += self.offset - (lam * self.k if self.cardinality else 0.0)
+            if expired(deadline):
                 break
             if violators.size:
                 continue
@@ -202,8 +238,8 @@ class BestSubsetProblem:
             self.col_sq[active],
             state[active],
             lam,
-            self.l2,
-            self.M,
+            self.l2[active],
+            self.M[active],
             tol,
             1000,
         )
@@ -230,12 +266,11 @@ class BestSubsetProblem:
         return lam
 
     def _fractionality(self, b, state, lam):
-        perspective, thr, rho = kern.penalty_regime(lam, self.l2, self.M)
-        scale = rho if perspective else self.M
-        if scale <= 0:
-            z = (b != 0).astype(np.float64)
-        else:
-            z = np.minimum(np.abs(b) / scale, 1.0)
+        with np.errstate(divide="ignore"):
+            rho = np.sqrt(lam / self.l2)
+        scale = np.minimum(rho, self.M)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(scale > 0, np.minimum(np.abs(b) / scale, 1.0), (b != 0) * 1.0)
         frac = np.minimum(z, 1.0 - z)
         frac[state != FREE] = 0.0
         return frac, z
@@ -257,7 +292,7 @@ class BestSubsetProblem:
         if self.cardinality and np.count_nonzero(b) > self.k:
             return None
         lam = 0.0 if self.cardinality else self.l0
-        return float(kern.integer_objective(r, b, lam, self.l2)), b
+        return float(kern.integer_objective(r, b, lam, self.l2)) + self.offset, b
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         b_rel = relaxation.solution
@@ -270,7 +305,7 @@ class BestSubsetProblem:
             return None
         self._seen_supports.add(key)
         b = np.zeros(self.p)
-        b[support] = np.clip(b_rel[support], -self.M, self.M)
+        b[support] = np.clip(b_rel[support], -self.M[support], self.M[support])
         r = self._residual(b, support)
         if not self.cardinality:
             # Hard thresholding drops the relaxation's many small coefficients first, so
@@ -350,8 +385,8 @@ class BestSubsetProblem:
             return b, self.y.copy()
         Xs = self.X[:, support]
         gram = Xs.T @ Xs
-        gram[np.diag_indices_from(gram)] += 2.0 * self.l2
-        coef = kern.box_qp(gram, Xs.T @ self.y, self.M, 1e-15 * self.scale, 50)
+        gram[np.diag_indices_from(gram)] += 2.0 * self.l2[support]
+        coef = kern.box_qp(gram, Xs.T @ self.y, self.M[support], 1e-15 * self.scale, 50)
         b[support] = coef
         r = self.y - Xs @ coef
         return b, r
@@ -373,7 +408,7 @@ class BestSubsetProblem:
                 kern.l0_cd(X, r, b, col_sq, support, self.l0, l2, M, tol, 1000)
                 support = np.flatnonzero(b)
             b[:], r[:] = self.refit(support, b)
-            if time.perf_counter() >= deadline or not self._swap_once(b, r, allowed):
+            if expired(deadline) or not self._swap_once(b, r, allowed):
                 break
         return b, r
 
@@ -386,7 +421,7 @@ class BestSubsetProblem:
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             if j < 0 or gain <= threshold + 1e-12 * self.scale:
                 return
-            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2[j], M[j])[1]
             b[j] = t
             b[:], r[:] = self.refit(np.flatnonzero(b), b)
 
@@ -396,13 +431,13 @@ class BestSubsetProblem:
         for i in np.flatnonzero(b):
             bi = b[i]
             r_i = r + X[:, i] * bi
-            loss = 0.5 * (r_i @ r_i - r @ r) - l2 * bi * bi
+            loss = 0.5 * (r_i @ r_i - r @ r) - l2[i] * bi * bi
             u = kern.correlations(X, r_i, self._all_free)
             b[i] = 0.0
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             b[i] = bi
             if j >= 0 and j != i and gain > loss + 1e-10 * self.scale:
-                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2[j], M[j])[1]
                 b[i] = 0.0
                 b[j] = t
                 r[:] = r_i - X[:, j] * t
