@@ -231,12 +231,13 @@ def dual_terms(u, state, l0, l2, M, alpha):
 
 
 @njit(cache=True, nogil=True)
-def scaled_dual(u, state, l0, l2, M, rr, ry):
+def scaled_dual(u, state, l0, l2, M, rr, ry, tol=1e-10):
     """Best Fenchel dual value over the ray ``alpha r``, ``alpha`` in [0, 2].
 
     ``D(alpha r) = -0.5 alpha^2 ||r||^2 + alpha r^T y - sum_i g_i*(alpha X_i^T r)`` is
-    concave in ``alpha``; a golden-section search on it returns ``(value, alpha)``. Every
-    evaluated point is a valid lower bound, so the best one seen is returned.
+    concave in ``alpha``; a golden-section search on it (to an interval of ``tol``) returns
+    ``(value, alpha)``. Every evaluated point is a valid lower bound, so the best one seen is
+    returned.
     """
     best_value = -np.inf
     best_alpha = 1.0
@@ -266,49 +267,57 @@ def scaled_dual(u, state, l0, l2, M, rr, ry):
             f2 = f1
             x1 = hi - golden * (hi - lo)
             f1 = -0.5 * x1 * x1 * rr + x1 * ry - dual_terms(u, state, l0, l2, M, x1)
-        if hi - lo < 1e-10:
+        if hi - lo < tol:
             break
     return best_value, best_alpha
 
 
 @njit(cache=True, nogil=True)
-def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_hi):
+def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_lo, lam_hi):
     """Best Lagrangian bound of the cardinality form over the multiplier, for a fixed r.
 
     ``h(lam) = max_alpha D_lam(alpha r) - lam k`` is concave in ``lam`` (a partial maximum
-    of a jointly concave dual function); golden-section search on ``[0, lam_hi]`` with the
-    ray scale optimized inside. Returns ``(value, lam, alpha)`` of the best point seen.
+    of a jointly concave dual function); golden-section search on ``[lam_lo, lam_hi]`` with
+    the ray scale optimized inside (coarsely: any point is a valid bound, the search only
+    buys strength). Returns ``(value, lam, alpha)`` of the best point seen.
     """
     golden = 0.6180339887498949
-    lo = 0.0
+    inner = 1e-6
+    lo = lam_lo
     hi = lam_hi
-    best_value, best_alpha = scaled_dual(u, state, 0.0, l2, M, rr, ry)
-    best_lam = 0.0
+    best_value, best_alpha = scaled_dual(u, state, lo, l2, M, rr, ry, inner)
+    best_value -= lo * k
+    best_lam = lo
     x1 = hi - golden * (hi - lo)
     x2 = lo + golden * (hi - lo)
-    f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+    f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry, inner)
     f1 -= x1 * k
-    f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+    f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry, inner)
     f2 -= x2 * k
     for _ in range(60):
         if f1 > best_value:
             best_value, best_lam, best_alpha = f1, x1, a1
         if f2 > best_value:
             best_value, best_lam, best_alpha = f2, x2, a2
-        if hi - lo <= 1e-7 * hi:
+        if hi - lo <= 1e-5 * hi:
             break
         if f1 < f2:
             lo = x1
             x1, f1, a1 = x2, f2, a2
             x2 = lo + golden * (hi - lo)
-            f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+            f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry, inner)
             f2 -= x2 * k
         else:
             hi = x2
             x2, f2, a2 = x1, f1, a1
             x1 = hi - golden * (hi - lo)
-            f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+            f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry, inner)
             f1 -= x1 * k
+    # Polish the ray scale at the chosen multiplier.
+    value, alpha = scaled_dual(u, state, best_lam, l2, M, rr, ry, 1e-10)
+    value -= best_lam * k
+    if value > best_value:
+        best_value, best_alpha = value, alpha
     return best_value, best_lam, best_alpha
 
 

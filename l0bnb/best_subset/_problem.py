@@ -85,6 +85,8 @@ class BestSubsetProblem:
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
         self.gram = GramCache(self.X)
+        #: Multiplier updates per node relaxation in the cardinality form.
+        self.max_multiplier_rounds = 6
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
         self.incumbent_hint = None
 
@@ -128,16 +130,27 @@ class BestSubsetProblem:
         lam = 0.0 if self.cardinality else self.l0
         return float(kern.integer_objective(r, b, lam, self.l2)) + self.offset
 
-    def _best_multiplier(self, u, state, rr, ry):
-        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r."""
+    def _best_multiplier(self, u, state, rr, ry, near=None):
+        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r.
+
+        ``near``: a previous multiplier; the search then brackets it within a factor 8 (the
+        multiplier moves little between iterations and nodes), widening to the whole range
+        only when the best point sits on an end of the bracket.
+        """
         # Beyond this multiplier every free coordinate's conjugate vanishes even at alpha = 2.
         t = 2.0 * np.abs(u)
         with np.errstate(divide="ignore", invalid="ignore"):
             perspective = np.where(self.l2 > 0, t * t / (4.0 * self.l2), 0.0)
-        lam_hi = float(np.max(np.maximum(self.M * t, perspective), initial=0.0))
-        value, lam, _ = kern.lagrangian_dual(
-            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12 * self.scale)
+        lam_hi = max(
+            float(np.max(np.maximum(self.M * t, perspective), initial=0.0)), 1e-12 * self.scale
         )
+        args = (u, state, self.l2, self.M, rr, ry, float(self.k))
+        if near is not None and 0.0 < near < lam_hi:
+            lo, hi = near / 8.0, min(8.0 * near, lam_hi)
+            value, lam, _ = kern.lagrangian_dual(*args, lo, hi)
+            if lo * 1.001 < lam < hi * 0.999 or hi == lam_hi and lam >= hi * 0.999:
+                return lam, value + self.offset
+        value, lam, _ = kern.lagrangian_dual(*args, 0.0, lam_hi)
         return lam, value + self.offset
 
     # ---- Problem protocol --------------------------------------------------------------
@@ -177,6 +190,7 @@ class BestSubsetProblem:
             lam = self._initial_multiplier(r, state)
         tol = self.relax_tol * self.scale
         bound, primal, dual_point = -np.inf, np.inf, None
+        rounds, last_round_bound = 0, -np.inf
         for _ in range(200):
             r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
             u = kern.correlations(self.X, r, state)
@@ -208,11 +222,20 @@ class BestSubsetProblem:
                 break
             # Solved for this multiplier: move it to the best one for the current residual
             # (a valid bound itself) and re-solve only if it moved noticeably.
-            new_lam, value = self._best_multiplier(u, state, rr, ry)
+            new_lam, value = self._best_multiplier(u, state, rr, ry, near=lam)
             if value > bound:
                 _, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
                 bound, dual_point = value, (u, alpha, new_lam)
             if bound >= cutoff or abs(new_lam - lam) <= 1e-3 * max(lam, 1e-12):
+                break
+            # The bound-multiplier alternation converges slowly; children inherit the
+            # multiplier, so stop once a round gains little towards pruning this node.
+            rounds += 1
+            gain = bound - last_round_bound
+            last_round_bound = bound
+            if rounds >= self.max_multiplier_rounds or (
+                np.isfinite(cutoff) and gain < 0.02 * (cutoff - bound)
+            ):
                 break
             lam = new_lam
         relaxation = self._finish(state, b, r, in_active, lam, bound, primal)

@@ -78,8 +78,8 @@ def solve_best_subset(
     Returns
     -------
     SolveResult
-        ``solution`` is the coefficient vector; ``info["M"]`` the box used (per
-        coefficient when certified); ``info["curvature"]`` how ``D`` was chosen.
+        ``solution`` is the coefficient vector; ``info["boxes"]`` the box of every
+        coefficient, ``info["M"]`` the largest; ``info["curvature"]`` how ``D`` was chosen.
 
     Examples
     --------
@@ -148,7 +148,10 @@ def solve_best_subset(
         problem, Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol), verbose
     )
     result.runtime = time.perf_counter() - start
-    result.info["M"] = M if np.ndim(M) else float(M)
+    # One number for callers that expect a single box (every |b_i| <= max M_i), and the
+    # per-coefficient boxes the search used.
+    result.info["M"] = float(np.max(M))
+    result.info["boxes"] = np.broadcast_to(np.asarray(M, dtype=np.float64), (X.shape[1],)).copy()
     result.info["curvature"] = split.method
     return result
 

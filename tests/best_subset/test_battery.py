@@ -138,7 +138,7 @@ def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monk
         X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9, curvature=curvature
     )
     # Node bounds are bounds of the boxed problem the engine solved (certified boxes included).
-    table = support_objectives(X, y, l0, l2, result.info["M"], k)
+    table = support_objectives(X, y, l0, l2, result.info["boxes"], k)
     optimum = min(table.values())
     assert result.objective == pytest.approx(optimum, rel=1e-7)
     assert result.bound <= optimum * (1 + 1e-9)
