@@ -14,7 +14,7 @@ def safe_big_m(
     upper_bound: float,
     max_eigen_features: int = 3000,
 ) -> np.ndarray:
-    """Per-coordinate boxes ``|b_i| <= M_i`` that keep every optimal solution of the unboxed problem.
+    """Boxes ``|b_i| <= M_i`` that keep every optimal solution of the unboxed problem.
 
     Let ``UB`` be the objective of any solution and ``paid = l0`` (penalized form) or 0
     (cardinality form): a nonzero optimal coefficient pays at least ``paid``, so every optimal

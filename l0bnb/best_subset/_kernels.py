@@ -130,8 +130,8 @@ def relaxation_cd_gram(gram, pos, grad, b, col_sq, state, l0, l2, M, tol, max_sw
 
     ``gram`` is the cached Gram matrix of a pool of columns and ``pos`` the pool positions
     of the active columns; ``grad`` is ``X_A^T r``. Each update costs ``O(|A|)`` instead of
-    ``O(n)``. ``b``, ``col_sq``, ``state``, ``l2`` and ``M`` are the active entries. Updates ``b`` and
-    ``grad`` in place and returns the number of sweeps.
+    ``O(n)``. ``b``, ``col_sq``, ``state``, ``l2`` and ``M`` are the active entries.
+    Updates ``b`` and ``grad`` in place and returns the number of sweeps.
     """
     m = b.shape[0]
     for sweep in range(max_sweeps):
