@@ -301,12 +301,15 @@ class BestSubsetProblem:
     def _finish(self, state, b, r, in_active, lam, bound, primal) -> Relaxation:
         frac, z = self._fractionality(b, state, lam)
         within_k = not self.cardinality or np.count_nonzero(b) <= self.k
+        # A relaxation stopped early (deadline, Ctrl-C) may look integral at its start point;
+        # only a solved one proves that no branching is needed.
+        solved = primal - bound <= 10 * self.relax_tol * max(abs(primal), self.scale * 1e-3)
         return Relaxation(
             bound=float(bound),
             value=float(primal),
             solution=b,
             # With every coordinate fixed, fixed ones never exceed k (branch guarantees it).
-            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k),
+            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k and solved),
             candidate=self._as_candidate(b.copy(), r) if within_k else None,
             info={"lam": lam, "active": np.flatnonzero(in_active), "z": z, "frac": frac},
         )
