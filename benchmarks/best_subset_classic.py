@@ -395,7 +395,7 @@ def main(argv=None):
     ok_python = None
     if "okridge" in solvers:
         try:
-            ok_python = str(ensure_venv("okridge", sys.executable, ["okridge==0.1.1"]))
+            ok_python = str(ensure_venv("okridge", sys.executable, ["okridge==0.1.1", "requests"]))
         except RuntimeError as exc:
             print(f"[setup] okridge unavailable: {exc}")
             solvers.remove("okridge")

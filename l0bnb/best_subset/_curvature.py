@@ -57,18 +57,6 @@ def no_split(X: np.ndarray, y: np.ndarray) -> SplitDesign:
     return SplitDesign(np.asfortranarray(X), y, 0.0, np.zeros(X.shape[1]), "none")
 
 
-def equilibrated_diagonal(gram: np.ndarray) -> tuple[np.ndarray, float]:
-    """``d = mu * diag(G)`` with ``mu`` the smallest eigenvalue of the correlation matrix.
-
-    Scaling a column by ``s`` scales its ``d_i`` by ``s^2``: the extracted ridge does not
-    depend on the units of the features. Returns ``(d, mu)`` (``d`` without margin).
-    """
-    s = np.sqrt(np.diag(gram))
-    corr = gram / np.outer(s, s)
-    mu = float(np.linalg.eigvalsh(corr)[0])
-    return max(mu, 0.0) * s * s, mu
-
-
 def _max_sum_diagonal(corr: np.ndarray, mu: float, steps: int = 4) -> np.ndarray:
     """Approximately ``max sum(e)`` s.t. ``corr - diag(e) >= 0`` by barrier Newton steps.
 
@@ -106,6 +94,68 @@ def _max_sum_diagonal(corr: np.ndarray, mu: float, steps: int = 4) -> np.ndarray
     return best
 
 
+def _greedy_diagonal(mat: np.ndarray, cycles: int = 3, share: float = 0.5) -> np.ndarray:
+    """A feasible ``e >= 0`` with ``mat - diag(e)`` positive definite, ``mat`` positive definite.
+
+    Cyclic coordinate ascent: coordinate ``i`` takes ``share`` of its room ``1 / (A^-1)_ii``
+    (the largest ``t`` keeping ``A - t e_i e_i^T`` semidefinite), with ``A^-1`` updated by
+    Sherman-Morrison. Coordinates tied up in near-collinear groups have little room and get
+    little; the others get much, where one smallest eigenvalue would give every coordinate
+    almost nothing.
+    """
+    p = mat.shape[0]
+    e = np.zeros(p)
+    inv = np.linalg.inv(mat)
+    for _ in range(cycles):
+        for i in range(p):
+            room = 1.0 / inv[i, i]
+            t = share * room
+            if not t > 0:
+                continue
+            # (A - t e_i e_i^T)^-1 = A^-1 + t A^-1 e_i e_i^T A^-1 / (1 - t (A^-1)_ii)
+            col = inv[:, i].copy()
+            inv += np.outer(col, col) * (t / (1.0 - t * inv[i, i]))
+            e[i] += t
+    return e
+
+
+def _null_free_block(corr: np.ndarray, tol: float = 1e-11):
+    """Coordinates outside the null space of ``corr`` and the matrix bounding their ``e``.
+
+    With ``corr = Q diag(w) Q^T`` singular, ``corr - diag(e) >= 0`` forces ``e = 0`` on the
+    coordinates ``J`` that null vectors touch, and for the others ``A`` it is equivalent to
+    ``diag(e_A) <= (Q_A diag(1/w) Q_A^T)^-1`` (Q restricted to the rows ``A`` and to the
+    range). Returns ``(A, S)`` or ``None`` when nothing is left.
+    """
+    w, Q = np.linalg.eigh(corr)
+    null = w <= tol * corr.shape[0]
+    if not null.any():
+        return np.arange(corr.shape[0]), corr
+    touched = np.any(np.abs(Q[:, null]) > 1e-8, axis=1)
+    A = np.flatnonzero(~touched)
+    if A.size == 0:
+        return None
+    QA = Q[np.ix_(A, ~null)]
+    K = (QA / w[~null]) @ QA.T
+    try:
+        return A, np.linalg.inv(K)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _factor(matrix: np.ndarray, rhs: np.ndarray):
+    """``W`` with ``W^T W = matrix`` (PSD) and ``y~`` with ``W^T y~ = rhs`` (rhs in its range)."""
+    try:
+        chol = np.linalg.cholesky(matrix)
+        return np.asfortranarray(chol.T), solve_triangular(chol, rhs, lower=True)
+    except np.linalg.LinAlgError:
+        pass
+    w, V = np.linalg.eigh(matrix)
+    keep = w > 1e-13 * max(float(w[-1]), 1e-300)
+    W = np.sqrt(w[keep])[:, None] * V[:, keep].T
+    return np.asfortranarray(W), (V[:, keep].T @ rhs) / np.sqrt(w[keep])
+
+
 def split_design(
     X: np.ndarray, y: np.ndarray, method: str = "auto", max_features: int = 3000
 ) -> SplitDesign:
@@ -137,21 +187,27 @@ def split_design(
     if method == "none" or n <= p or p > max_features:
         return no_split(X, y)
     gram = X.T @ X
-    d, mu = equilibrated_diagonal(gram)
-    if not mu > 1e-8:
-        return no_split(X, y)
     s2 = np.diag(gram).copy()
+    s = np.sqrt(s2)
+    corr = gram / np.outer(s, s)
+    mu = float(np.linalg.eigvalsh(corr)[0])
+    e = np.full(p, (1.0 - MARGIN) * max(mu, 0.0))
     used = "equilibrated"
-    e = np.full(p, (1.0 - MARGIN) * mu)
     if method == "sdp" or (method == "auto" and p <= SDP_MAX_FEATURES):
-        s = np.sqrt(s2)
-        e = _max_sum_diagonal(gram / np.outer(s, s), mu)
+        if mu > 1e-6:
+            e = _max_sum_diagonal(corr, mu)
+        # Near-collinear columns leave mu ~ 0: give the room to the other coordinates.
+        block = _null_free_block(corr)
+        if block is not None:
+            A, S = block
+            greedy = np.zeros(p)
+            greedy[A] = (1.0 - MARGIN) * _greedy_diagonal(S)
+            if greedy.sum() > e.sum():
+                e = greedy
         used = "sdp"
-    d = e * s2
-    try:
-        chol = np.linalg.cholesky(gram - np.diag(d))
-    except np.linalg.LinAlgError:
+    if not e.sum() > 1e-8:
         return no_split(X, y)
-    y_tilde = solve_triangular(chol, X.T @ y, lower=True)
+    d = e * s2
+    W, y_tilde = _factor(gram - np.diag(d), X.T @ y)
     offset = 0.5 * (float(y @ y) - float(y_tilde @ y_tilde))
-    return SplitDesign(np.asfortranarray(chol.T), y_tilde, offset, 0.5 * d, used)
+    return SplitDesign(W, y_tilde, offset, 0.5 * d, used)
