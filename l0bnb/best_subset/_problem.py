@@ -21,6 +21,7 @@ from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
 from ._gram import GramCache
+from ._newton import newton_polish
 
 FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -85,6 +86,8 @@ class BestSubsetProblem:
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
         self.gram = GramCache(self.X)
+        #: Coordinate-descent sweeps between Newton steps on the active set.
+        self.cd_sweeps = 30
         #: Multiplier updates per node relaxation in the cardinality form.
         self.max_multiplier_rounds = 6
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
@@ -253,19 +256,23 @@ class BestSubsetProblem:
             return r
         b_active = b[active]
         grad = kern.correlations_of(self.X, r, active)
-        self.n_relax_sweeps += kern.relaxation_cd_gram(
-            self.gram.gram,
-            pos,
-            grad,
-            b_active,
-            self.col_sq[active],
-            state[active],
-            lam,
-            self.l2[active],
-            self.M[active],
-            tol,
-            1000,
-        )
+        args = (self.col_sq[active], state[active], lam, self.l2[active], self.M[active], tol)
+        block = None
+        for _ in range(40):
+            sweeps = kern.relaxation_cd_gram(
+                self.gram.gram, pos, grad, b_active, *args, self.cd_sweeps
+            )
+            self.n_relax_sweeps += sweeps
+            if sweeps < self.cd_sweeps:
+                break
+            # Descent is crawling (near-collinear active columns): solve on its pieces.
+            if block is None:
+                block = self.gram.gram[np.ix_(pos, pos)]
+            if not newton_polish(block, b_active, grad, *args[1:5]):
+                self.n_relax_sweeps += kern.relaxation_cd_gram(
+                    self.gram.gram, pos, grad, b_active, *args, 1000
+                )
+                break
         b[active] = b_active
         support = np.flatnonzero(b)
         return kern.residual(self.X, self.y, support, b[support])
