@@ -85,7 +85,12 @@ def htt_instance(setting: str, rho: float, snr: float, seed: int):
     """One HTT instance, ``X`` and ``y`` centred."""
     n, p, s = SETTINGS[setting]
     data = make_sparse_regression(
-        n_samples=n, n_features=p, k=s, rho=rho, snr=snr, correlation="exponential",
+        n_samples=n,
+        n_features=p,
+        k=s,
+        rho=rho,
+        snr=snr,
+        correlation="exponential",
         random_state=seed,
     )
     X = data.X - data.X.mean(axis=0)
@@ -248,7 +253,7 @@ def line_of(row):
             parts.append(f"{solver}: error")
             continue
         parts.append(
-            f"{solver}: {'cert' if r['certified'] else 'gap %.2g' % r['gap']} "
+            f"{solver}: {'cert' if r['certified'] else f'gap {r["gap"]:.2g}'} "
             f"{r['time']:.2f}s {r['nodes']}n"
         )
     return " | ".join(parts)
@@ -315,7 +320,9 @@ def render(report):
     for row in report["rows"]:
         cells = [cell(row["runs"].get(s), row["best"]) for s in solvers]
         label = row["setting"] + (f" (M={row['M']:.3g})" if row["M"] else "")
-        out.append(f"| {label} | {row['rho']} | {row['snr']} | {row['k']} | " + " | ".join(cells) + " |")
+        out.append(
+            f"| {label} | {row['rho']} | {row['snr']} | {row['k']} | " + " | ".join(cells) + " |"
+        )
     out += ["", "## Summary", ""]
     for setting in dict.fromkeys(r["setting"] for r in report["rows"]):
         rows = [r for r in report["rows"] if r["setting"] == setting]
@@ -334,8 +341,10 @@ def render(report):
             and r["runs"].get("l0bnb", {}).get("certified")
         ]
         if ratios:
-            parts.append(f"Gurobi/l0bnb time ratio where both certify: median "
-                         f"{np.median(ratios):.1f}x over {len(ratios)}")
+            parts.append(
+                f"Gurobi/l0bnb time ratio where both certify: median "
+                f"{np.median(ratios):.1f}x over {len(ratios)}"
+            )
         out.append(f"- **{setting}**: " + "; ".join(parts))
     if report.get("diabetes"):
         out += [
@@ -366,7 +375,9 @@ def versions(ok_python):
     if ok_python:
         proc = subprocess.run(
             [ok_python, "-c", "import importlib.metadata as m; print(m.version('okridge'))"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         out["okridge"] = proc.stdout.strip()
     return out
@@ -376,10 +387,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="low and medium only, 10 s limit")
     ap.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=None)
-    ap.add_argument("--solvers", nargs="+", default=["l0bnb", "gurobi", "okridge", "scip", "highs"])
+    ap.add_argument(
+        "--solvers", nargs="+", default=["l0bnb", "gurobi", "okridge", "scip", "highs"]
+    )
     ap.add_argument("--time-limit", type=float, default=None)
-    ap.add_argument("--reference-max-p", type=int, default=10,
-                    help="largest p on which SCIP and HiGHS-OA run")
+    ap.add_argument(
+        "--reference-max-p", type=int, default=10, help="largest p on which SCIP and HiGHS-OA run"
+    )
     ap.add_argument("--no-diabetes", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None)
