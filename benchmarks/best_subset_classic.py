@@ -252,10 +252,8 @@ def line_of(row):
         if "error" in r:
             parts.append(f"{solver}: error")
             continue
-        parts.append(
-            f"{solver}: {'cert' if r['certified'] else f'gap {r["gap"]:.2g}'} "
-            f"{r['time']:.2f}s {r['nodes']}n"
-        )
+        status = "cert" if r["certified"] else f"gap {r['gap']:.2g}"
+        parts.append(f"{solver}: {status} {r['time']:.2f}s {r['nodes']}n")
     return " | ".join(parts)
 
 
