@@ -18,6 +18,8 @@ from .._validation import (
     check_no_zero_columns,
     check_penalties,
 )
+from ..engine.interrupt import catching_interrupts, stop_requested
+from ..engine.result import INTERRUPTED
 from ._solve import solve_best_subset
 
 
@@ -112,6 +114,8 @@ def best_subset_path(
     Returns
     -------
     SubsetPath
+        Ctrl-C during the path stops it as a whole: the points solved so far are returned,
+        the last one with status ``interrupted``.
 
     Examples
     --------
@@ -137,7 +141,7 @@ def best_subset_path(
     results, l0s = [], []
     total = max_nonzeros if grid is None else grid.size
     bar = progress_bar(progress, total, "best-subset path")
-    with bar:
+    with bar, catching_interrupts():
         for point in range(n_l0 if grid is None else grid.size):
             result = solve_best_subset(
                 Xc,
@@ -157,6 +161,8 @@ def best_subset_path(
             support = np.flatnonzero(warm)
             bar.update(max(0, support.size - bar.n) if grid is None else 1)
             bar.set_postfix_str(f"l0={l0:.3g} nnz={support.size} gap={result.gap:.1e}")
+            if result.status == INTERRUPTED or stop_requested():
+                break
             if grid is not None:
                 if point + 1 >= grid.size:
                     break
@@ -302,10 +308,10 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         folds = list(cv.split(X, y))
         l2s = [float(l2) for l2 in l2s]
         bar = progress_bar(self.progress, len(l2s) * (1 + len(folds)), "best-subset CV")
-        with bar:
+        paths, errors = [], []
+        with bar, catching_interrupts():
             # Full-data paths fix the l0 grid of each l2; then every (l2, fold) path is one
             # joblib task, so all of them can run at once on a cluster.
-            grids = []
             for path in Parallel(n_jobs=self.n_jobs, return_as="generator")(
                 delayed(best_subset_path)(
                     X,
@@ -318,26 +324,40 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                 )
                 for l2 in l2s
             ):
-                grids.append(path.l0)
+                paths.append(path)
                 bar.update(1)
-            tasks = [(i, train, test) for i in range(len(l2s)) for train, test in folds]
-            errors = []
-            for err in Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(_fold_errors)(X, y, train, test, l2s[i], grids[i], common)
-                for i, train, test in tasks
-            ):
-                errors.append(err)
-                bar.update(1)
+                if stop_requested():
+                    break
+            tasks = [(i, train, test) for i in range(len(paths)) for train, test in folds]
+            if not stop_requested():
+                for err in Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                    delayed(_fold_errors)(X, y, train, test, l2s[i], paths[i].l0, common)
+                    for i, train, test in tasks
+                ):
+                    errors.append(err)
+                    bar.update(1)
+                    if stop_requested():
+                        break
+            #: True when Ctrl-C stopped the cross-validation before it finished.
+            self.interrupted_ = stop_requested()
         self.l0_grid_, self.mse_path_ = {}, {}
         best = (np.inf, None, None)
-        for i, l2 in enumerate(l2s):
-            mse = np.column_stack(errors[i * len(folds) : (i + 1) * len(folds)])
-            self.l0_grid_[l2] = grids[i]
-            self.mse_path_[l2] = mse
+        for i, path in enumerate(paths):
+            done = errors[i * len(folds) : (i + 1) * len(folds)]
+            self.l0_grid_[l2s[i]] = path.l0
+            if not done:
+                continue
+            # Interrupted: the held-out errors of the folds that finished (and the points
+            # every one of them reached).
+            size = min(len(e) for e in done)
+            mse = np.column_stack([e[:size] for e in done])
+            self.mse_path_[l2s[i]] = mse
             mean = mse.mean(axis=1)
             j = int(np.argmin(mean))
             if mean[j] < best[0]:
-                best = (mean[j], float(grids[i][j]), l2)
+                best = (mean[j], float(path.l0[j]), l2s[i])
+        if self.interrupted_:
+            return self._keep_path_point(paths, best)
         _, self.l0_, self.l2_ = best
         from ._estimator import BestSubsetRegressor
 
@@ -349,4 +369,22 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = final.intercept_
         self.support_ = final.support_
         self.result_ = final.result_
+        return self
+
+    def _keep_path_point(self, paths, best):
+        """After Ctrl-C: the full-data path's solution at the best penalties known, no refit."""
+        if not paths:
+            raise KeyboardInterrupt("cross-validation interrupted before any path was solved")
+        _, l0, l2 = best
+        if l0 is None:  # no fold finished: the last point the first full-data path reached
+            path, j = paths[0], len(paths[0]) - 1
+            l2 = float(np.atleast_1d(self.l2)[0])
+        else:
+            path = paths[list(self.l0_grid_).index(l2)]
+            j = int(np.flatnonzero(path.l0 == l0)[0])
+        self.l0_, self.l2_ = float(path.l0[j]), float(l2)
+        self.coef_ = path.coef[j].copy()
+        self.intercept_ = float(path.intercept[j])
+        self.support_ = self.coef_ != 0
+        self.result_ = path.results[j]
         return self
