@@ -27,7 +27,7 @@ from .._validation import (
     check_numeric_input,
     check_penalties,
 )
-from ..engine.interrupt import catching_interrupts
+from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
 from ._solve import _solve_best_subset
 
@@ -137,6 +137,8 @@ def best_subset_path(
     Returns
     -------
     SubsetPath
+        Ctrl-C during the path stops it as a whole: the points solved so far are returned,
+        the last one with status ``interrupted``.
 
     Examples
     --------
@@ -196,7 +198,7 @@ def _best_subset_path(
             support = np.flatnonzero(warm)
             bar.update(max(0, support.size - bar.n) if grid is None else 1)
             bar.set_postfix_str(f"l0={l0:.3g} nnz={support.size} gap={result.gap:.1e}")
-            if result.status == INTERRUPTED:
+            if result.status == INTERRUPTED or stop_requested():
                 break
             if grid is not None:
                 if point + 1 >= grid.size:
@@ -386,29 +388,36 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             # joblib task, so all of them can run at once on a cluster.
             full = [(X, y, l2, self.max_nonzeros, self.n_l0, common) for l2 in l2s]
             paths = run_tasks(_full_path, full, self.n_jobs, bar)
-            grids = [path.l0 for path in paths]
-            tasks = [(X, y, train, test, l2s[i], grids[i], common)
-                     for i in range(len(grids)) for train, test in folds]  # fmt: skip
-            errors = run_tasks(_fold_errors, tasks, self.n_jobs, bar)
-        if len(grids) < len(l2s) or len(errors) < len(tasks):
-            # Ctrl-C: choose among what was fully cross-validated (at least one l2).
-            l2s = l2s[: max(1, len(errors) // len(folds))]
-            if len(errors) < len(folds) * len(l2s):
-                raise KeyboardInterrupt("cross-validation interrupted before any full fold set")
+            tasks = [(X, y, train, test, l2s[i], paths[i].l0, common)
+                     for i in range(len(paths)) for train, test in folds]  # fmt: skip
+            errors = [] if stop_requested() else run_tasks(_fold_errors, tasks, self.n_jobs, bar)
+            #: True when Ctrl-C stopped the cross-validation before it finished.
+            self.interrupted_ = stop_requested()
         self.l0_grid_, self.mse_path_ = {}, {}
         best = (np.inf, None, None, None)
-        for i, l2 in enumerate(l2s):
-            mse = np.column_stack(errors[i * len(folds) : (i + 1) * len(folds)])
-            self.l0_grid_[l2] = grids[i]
-            self.mse_path_[l2] = mse
-            finite = np.all(np.isfinite(mse), axis=1)
-            sizes = np.arange(mse.shape[0])  # the path adds features as l0 decreases
-            j = int(np.flatnonzero(finite)[select_by_cv(mse[finite], self.selection,
-                                                         sizes[finite])])  # fmt: skip
-            mean = mse[j].mean()
-            if mean < best[0]:
-                best = (mean, float(grids[i][j]), l2, (i, j))
-        _, self.l0_, self.l2_, (i, j) = best
+        for i, path in enumerate(paths):
+            self.l0_grid_[l2s[i]] = path.l0
+            done = errors[i * len(folds) : (i + 1) * len(folds)]
+            if not done:
+                continue
+            # After a Ctrl-C only the folds that finished count (points an interrupted fold
+            # did not reach have infinite error and never win).
+            mse = np.column_stack(done)
+            self.mse_path_[l2s[i]] = mse
+            finite = np.flatnonzero(np.all(np.isfinite(mse), axis=1))
+            if finite.size == 0:
+                continue
+            sizes = path.n_nonzeros[finite]
+            j = int(finite[select_by_cv(mse[finite], self.selection, sizes)])
+            if mse[j].mean() < best[0]:
+                best = (mse[j].mean(), i, j, l2s[i])
+        if best[1] is None:
+            if not paths:
+                raise KeyboardInterrupt("cross-validation interrupted before any path was solved")
+            # No fold finished: the last point the first full-data path reached.
+            best = (np.inf, 0, len(paths[0]) - 1, l2s[0])
+        _, i, j, self.l2_ = best
+        self.l0_ = float(paths[i].l0[j])
         # The full-data path already solved this very problem (all data, these penalties):
         # its point is the refit, certified, with no second solve after a Ctrl-C.
         self.result_ = paths[i].results[j]

@@ -161,8 +161,11 @@ class _Search:
         problem = self.problem
         self.queue.push(problem.root())
         if start is not None:
+            # A caller's start replaces the root heuristic (it already ran one, or continues
+            # a path from a neighbouring solution).
             self.offer((float(problem.objective(start)), start))
-        self.offer(problem.initial_incumbent(self.deadline))
+        else:
+            self.offer(problem.initial_incumbent(self.deadline))
         if self.solution is not None:
             self.report("H")
         while len(self.queue):
@@ -264,8 +267,9 @@ def solve(
     verbose : bool, default=False
         Print a solver-style progress table.
     start : solution, optional
-        A feasible solution (in the problem's own encoding) offered as the first incumbent,
-        before the problem's root heuristic (warm starts, path continuation).
+        A feasible solution (in the problem's own encoding) offered as the first incumbent
+        in place of the problem's root heuristic (``initial_incumbent``): warm starts, path
+        continuation, a heuristic the caller already ran.
     on_incumbent : callable, optional
         ``on_incumbent(value, solution)`` is called with every new incumbent (a problem that
         keeps its own copy for heuristics, a caller that records progress).
