@@ -94,7 +94,11 @@ class _Search:
         # search stops inside it (a second Ctrl-C), its bound still counts.
         self.current: Any = None
         self.depth = 0
-        self.on_incumbent: Callable[[float, Any], None] | None = None
+        # Who hears about new incumbents: the problem itself (its optional ``on_incumbent``,
+        # e.g. to use the incumbent's residual in its bounds) and the caller's hook.
+        self.incumbent_hooks: list[Callable[[float, Any], None]] = []
+        if callable(getattr(problem, "on_incumbent", None)):
+            self.incumbent_hooks.append(problem.on_incumbent)
         # The heuristic schedule is a setting the engine applies (see protocol.Problem).
         self.heuristic_period = max(1, int(getattr(problem, "heuristic_period", 1)))
 
@@ -118,8 +122,8 @@ class _Search:
             return False
         if self.solution is None or value < self.incumbent - 1e-12 * abs(self.incumbent):
             self.incumbent, self.solution = float(value), solution
-            if self.on_incumbent is not None:
-                self.on_incumbent(self.incumbent, solution)
+            for hook in self.incumbent_hooks:
+                hook(self.incumbent, solution)
             return True
         return False
 
@@ -291,7 +295,8 @@ def solve(
     require_protocol(problem)
     limits = limits or Limits()
     search = _Search(problem, limits, verbose, started)
-    search.on_incumbent = on_incumbent
+    if on_incumbent is not None:
+        search.incumbent_hooks.append(on_incumbent)
     describe = getattr(problem, "describe", None)
     search.log.banner(
         (describe() if describe else [])

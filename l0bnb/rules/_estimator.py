@@ -408,14 +408,15 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             if self.solver == "path" or stop_requested():
                 result = self._path_result(fitted.problem, w, start)
             else:
-                fitted.problem.incumbent_hint = w
                 remaining = (
                     None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
                 )
+                # The path's solution, polished by block coordinate descent, is the start.
                 result = solve(
                     fitted.problem,
                     Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
                     verbose=bool(self.verbose),
+                    start=fitted.problem.bcd(w)[1],
                 )
             warn_if_limited(result, "Rule selection")
         self._finish(fitted, np.asarray(result.solution, dtype=np.float64), result)
@@ -624,12 +625,12 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 self.fit_intercept,
             )
             if solver == "bnb":
-                exact.incumbent_hint = w
                 res = solve(
                     exact,
                     Limits(
                         time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol
                     ),
+                    start=exact.bcd(w)[1],
                 )
                 w, bound = np.asarray(res.solution), res.bound
             rows.append((value_l0, w, exact.objective(w), bound))
