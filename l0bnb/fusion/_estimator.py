@@ -17,6 +17,7 @@ from ..engine.result import (
     INTERRUPTED,
     OPTIMAL,
     OPTIMALITY_GAP,
+    SOLVER_LABELS,
     SolveResult,
     relative_gap,
 )
@@ -67,7 +68,7 @@ def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, ve
     return SolveResult(
         status=status, objective=value, bound=bound,
         gap=gap, n_nodes=0, runtime=time.perf_counter() - start, solution=sol,
-        solver="l0bnb-bcd", info={"sweeps": sweeps},
+        solver=SOLVER_LABELS["bcd"], info={"sweeps": sweeps},
     )  # fmt: skip
 
 

@@ -12,11 +12,10 @@ from sklearn.utils import check_random_state
 from .._validation import check_arrays, check_limits
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import (
-    GAP_LIMIT,
     HEURISTIC,
-    OPTIMAL,
-    OPTIMALITY_GAP,
+    SOLVER_LABELS,
     SolveResult,
+    final_status,
     relative_gap,
 )
 from ..engine.search import Limits, solve
@@ -356,7 +355,7 @@ def solve_lts(
                 n_nodes=0,
                 runtime=0.0,
                 solution=theta,
-                solver="l0bnb-heuristic",
+                solver=SOLVER_LABELS["heuristic"],
             )
             return finish(result, theta, 0.0, info)
         if solver == "bnb":
@@ -391,6 +390,5 @@ def solve_lts(
         result.n_nodes = nodes
         result.box_binding = info["box_binding"]
         result = finish(result, theta, result.bound, info, problem.objective_scale())
-        if result.status == OPTIMAL and result.gap > OPTIMALITY_GAP:
-            result.status = GAP_LIMIT
+        result.status = final_status(result.status, result.gap)
         return result

@@ -14,7 +14,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 from .._estimator import warn_if_limited
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
-from ..engine.result import HEURISTIC, INTERRUPTED, SolveResult, relative_gap
+from ..engine.result import HEURISTIC, INTERRUPTED, SOLVER_LABELS, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._cv import choose, least_squares
 from ._harvest import harvest
@@ -134,7 +134,7 @@ class RulePath:
         result = SolveResult(
             HEURISTIC, value, 0.0, relative_gap(value, 0.0, problem.objective_scale()), 0, 0.0,
             self._weights[i],
-            solver="l0bnb-path",
+            solver=SOLVER_LABELS["path"],
         )  # fmt: skip
         est._finish(self._fitted, self._weights[i], result)
         return est
@@ -433,7 +433,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             0,
             time.perf_counter() - start,
             w,
-            solver="l0bnb-path",
+            solver=SOLVER_LABELS["path"],
         )
 
     def _finish(self, fitted: _Fitted, w: np.ndarray, result: SolveResult) -> None:
