@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine import Limits, SolveResult, solve
 from ._bigm import safe_big_m
@@ -128,6 +129,7 @@ def _solve_best_subset(
     ``started`` (``time.perf_counter()``) is when the caller's work began: the time limit and
     the log's clock count from there.
     """
+    announce_compilation(__package__)
     start = time.perf_counter() if started is None else started
     if solver != "bnb":
         return _solve_reference(

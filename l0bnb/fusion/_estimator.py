@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import (
@@ -339,6 +340,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         -------
         self : CategoricalFusionRegressor
         """
+        announce_compilation(__package__)
         data = self._prepare(X, y)
         result = solve_fusion(data, self.solver, self._limits(), None, bool(self.verbose))
         self._set_solution(data, result)

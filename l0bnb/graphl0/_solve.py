@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.result import SolveResult, relative_gap
 from ..engine.search import Limits, solve
@@ -151,6 +152,7 @@ def solve_graphical(
     >>> result.status
     'optimal'
     """
+    announce_compilation(__package__)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
     S, _ = empirical_covariance_of(X, assume_centered)

@@ -9,6 +9,7 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import (
@@ -253,6 +254,7 @@ def solve_lts(
         ``solution`` is ``theta = (b0, beta)``; ``info`` holds ``h``, ``mu``, ``coef_bound``,
         ``box_binding`` and ``inlier_mask``.
     """
+    announce_compilation(__package__)
     start_time = time.perf_counter()
     X, y = check_arrays(X, y)
     # Numba compiles one specialisation per array flavour: keep to writeable arrays.

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .._estimator import warn_if_limited
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import HEURISTIC, INTERRUPTED, SOLVER_LABELS, SolveResult, relative_gap
@@ -397,6 +398,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         -------
         self : RuleExtractor
         """
+        announce_compilation(__package__)
         start = time.perf_counter()
         deadline = np.inf if self.time_limit is None else start + float(self.time_limit)
         # Ctrl-C only sets a flag from here on: the cross-validation and the path stop at
