@@ -268,8 +268,9 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sparsest model within one standard error of it (the one-standard-error rule).
     M : float, default=None
     fit_intercept : bool, default=True
-    time_limit : float, default=None
-        Limit per path point, in seconds.
+    time_limit : float or None, default=10.0
+        Limit per path point, in seconds (the package's policy for paths and CV, which solve
+        dozens of problems: 10 s per solve; single fits default to 60 s).
     gap_tol : float, default=1e-4
     max_nodes : int, default=None
         Limit per path point.
@@ -332,7 +333,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         selection="min",
         M=None,
         fit_intercept=True,
-        time_limit=None,
+        time_limit=10.0,
         gap_tol=1e-4,
         max_nodes=None,
         n_jobs=None,
