@@ -68,7 +68,7 @@ FAMILIES = {
     "fusion": _fusion,
     "rules": _rules,
 }
-FRACTIONS = (0.02, 0.1, 0.3, 0.6, 0.9)
+FRACTIONS = (0.05, 0.4, 0.8)
 
 
 def _fit_with_sigint_after(make, args, delay):
