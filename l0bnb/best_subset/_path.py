@@ -15,6 +15,7 @@ from .._estimator import (
     LinearPredictMixin,
     center,
     information_criterion,
+    interruptible,
     run_tasks,
     select_by_cv,
     warn_if_limited,
@@ -87,6 +88,7 @@ def _largest_single_gain(X, r, l2, support=None):
     return float(np.max(gains))
 
 
+@interruptible
 def best_subset_path(
     X,
     y,
@@ -355,6 +357,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.progress = progress
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Cross-validate the path and refit at the best penalties.
 

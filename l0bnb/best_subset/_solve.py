@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
 from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine import Limits, SolveResult, solve
@@ -16,6 +17,7 @@ from ._problem import BestSubsetProblem
 SOLVERS = ("bnb", "reference", "scip", "brute_force")
 
 
+@interruptible
 def solve_best_subset(
     X,
     y,

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._estimator import interruptible
 from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
@@ -327,6 +328,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     def _limits(self) -> Limits:
         return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
+    @interruptible
     def fit(self, X, y):
         """Fit the fused model.
 

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
 from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.result import SolveResult, relative_gap
@@ -86,6 +87,7 @@ def reference_box(S: np.ndarray, l0: float, l2: float, box: float) -> float:
     return certified_box(S, l2, graphical_objective(S, T, l0, l2))
 
 
+@interruptible
 def solve_graphical(
     X,
     l0=None,

@@ -9,6 +9,7 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._estimator import interruptible
 from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits
 from ..engine.interrupt import catching_interrupts, stop_requested
@@ -190,6 +191,7 @@ def data_scales(X, y, fit_intercept) -> tuple[float, float]:
     return scales[0], scales[1]
 
 
+@interruptible
 def solve_lts(
     X,
     y,

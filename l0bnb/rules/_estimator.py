@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
+from .._estimator import interruptible, warn_if_limited
 from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
@@ -386,6 +386,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 break
         return best_w
 
+    @interruptible
     def fit(self, X, y):
         """Harvest the rules of the ensemble and select the best few.
 
