@@ -2,10 +2,12 @@
 
 The smooth part is ``G(T) = sum_i [-log T_ii + T_i' S T_i / T_ii]`` over the columns ``T_i`` of
 the symmetric matrix ``T`` (Theta). Kernels keep ``W = S T`` and ``quad_i = T_i' S T_i`` up to
-date in place, so one coordinate update costs O(p). Pair states live in a symmetric int8
-matrix: ``FREE`` (-1), ``ZERO`` (0, edge fixed absent), ``ONE`` (1, edge fixed present).
-Kernels that call each other live in this one module (Numba's cache does not track
-cross-module changes). No fastmath: the bound kernels must round honestly.
+date in place, so one coordinate update costs O(p). ``W`` is column-major (Fortran order) and
+``S`` is read by rows (it is symmetric), so those O(p) updates run over contiguous memory
+(strided column updates made sweeps several times slower at p = 1000). Pair states live in
+a symmetric int8 matrix: ``FREE`` (-1), ``ZERO`` (0, edge fixed absent), ``ONE`` (1, edge
+fixed present). Kernels that call each other live in this one module (Numba's cache does not
+track cross-module changes). No fastmath: the bound kernels must round honestly.
 """
 
 from __future__ import annotations
@@ -22,21 +24,22 @@ ONE = 1
 def product_with(S, T):
     """Return ``W = S T`` and ``quad_i = T_i' S T_i``, skipping the zeros of T."""
     p = S.shape[0]
-    W = np.zeros((p, p))
+    # Row i of Wt is column i of W; returning Wt.T gives W in Fortran order.
+    Wt = np.zeros((p, p))
     quad = np.zeros(p)
     for i in range(p):
         for k in range(p):
-            t = T[k, i]
+            t = T[i, k]
             if t != 0.0:
                 for m in range(p):
-                    W[m, i] += S[m, k] * t
+                    Wt[i, m] += S[k, m] * t
         acc = 0.0
         for k in range(p):
-            t = T[k, i]
+            t = T[i, k]
             if t != 0.0:
-                acc += t * W[k, i]
+                acc += t * Wt[i, k]
         quad[i] = acc
-    return W, quad
+    return Wt.T, quad
 
 
 @njit(cache=True, nogil=True)
@@ -51,8 +54,8 @@ def _move_edge(S, T, W, quad, i, j, x):
     T[i, j] = x
     T[j, i] = x
     for m in range(p):
-        W[m, i] += S[m, j] * delta
-        W[m, j] += S[m, i] * delta
+        W[m, i] += S[j, m] * delta
+        W[m, j] += S[i, m] * delta
     return delta
 
 
@@ -72,7 +75,7 @@ def _update_diagonal(S, T, W, quad, i):
         quad[i] += 2.0 * delta * W[i, i] + sii * delta * delta
         T[i, i] = new
         for m in range(p):
-            W[m, i] += S[m, i] * delta
+            W[m, i] += S[i, m] * delta
     return delta
 
 
@@ -328,7 +331,7 @@ def _set_diagonal(S, T, W, quad, i, new):
         quad[i] += 2.0 * delta * W[i, i] + S[i, i] * delta * delta
         T[i, i] = new
         for m in range(S.shape[0]):
-            W[m, i] += S[m, i] * delta
+            W[m, i] += S[i, m] * delta
     return delta
 
 

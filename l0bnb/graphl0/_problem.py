@@ -27,10 +27,11 @@ HEURISTIC_PERIOD = 10
 
 
 def _products(S: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``W = S T`` and ``quad_i = T_i' S T_i``: a loop over nonzeros for sparse T, BLAS else."""
+    """``W = S T`` (Fortran order) and ``quad_i = T_i' S T_i``: a loop over nonzeros for
+    sparse T, BLAS else (``(T S)'`` is ``S T`` for symmetric S and T, already column-major)."""
     if np.count_nonzero(T) * 8 < T.size:
         return kern.product_with(S, T)
-    W = S @ T
+    W = (T @ S).T
     return W, np.einsum("ij,ij->j", T, W)
 
 
@@ -251,7 +252,7 @@ class GraphL0Problem:
             dual, dual_kappa, n_violators, W, quad = self._timed_dual(T, state)
             if dual > bound:
                 bound, kappa = dual, dual_kappa
-                dual_point = (T.copy(), W.copy())
+                dual_point = (T.copy(), W.copy(order="F"))
             if not swept:
                 # Out of time before the first sweep: T and Z do not match yet, so there is
                 # a bound but no relaxed solution to value, fix or call integral.
@@ -294,7 +295,7 @@ class GraphL0Problem:
             T, W, quad, state, self.L, *args, self.delta
         )
         if not np.isfinite(bound):
-            T0, W0, quad0 = T.copy(), W.copy(), quad.copy()
+            T0, W0, quad0 = T.copy(), W.copy(order="F"), quad.copy()
             kern.l0_sweep(self.S, T0, W0, quad0, _EMPTY, _EMPTY, state, *args)
             W0, quad0 = _products(self.S, T0)
             bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, 0.0)[0]
