@@ -43,8 +43,10 @@ class GraphL0(EmpiricalCovariance):
         ``l2 = 0``.
     assume_centered : bool, default=False
         Do not subtract the mean.
-    time_limit : float, default=60.0
-        Wall-clock limit of one fit, in seconds.
+    time_limit : float, default=10.0
+        Wall-clock seconds of one solve (``None``: none). The same default holds for every
+        GraphL0 solve: :func:`solve_graphical`, each point of :func:`graphl0_path` and each
+        fit of :class:`GraphL0CV`.
     gap_tol : float, default=1e-4
         Relative gap at which the search stops.
     max_nodes : int, default=None
@@ -109,7 +111,7 @@ class GraphL0(EmpiricalCovariance):
         l2=0.01,
         M=None,
         assume_centered=False,
-        time_limit=60.0,
+        time_limit=10.0,
         gap_tol=1e-4,
         max_nodes=None,
         solver="bnb",

@@ -358,7 +358,7 @@ def _diagonal_slope(d, sii, c_off, Li, xs, zs, count, delta):
     g = -1.0 / d + sii - c_off / (d * d)
     h = 1.0 / (d * d) + 2.0 * c_off / (d * d * d)
     for k in range(count):
-        y = d - (1.0 - zs[k]) * Li
+        y = (d - Li) + zs[k] * Li
         t = delta * xs[k] * xs[k]
         g -= t / (y * y)
         h += 2.0 * t / (y * y * y)
@@ -465,8 +465,8 @@ def hull_value(T, quad, Z, state, L, l0, l2, delta):
                 continue
             else:
                 total += l0 * z
-            yi = T[i, i] - (1.0 - z) * L[i]
-            yj = T[j, j] - (1.0 - z) * L[j]
+            yi = (T[i, i] - L[i]) + z * L[i]
+            yj = (T[j, j] - L[j]) + z * L[j]
             total += l2 * x * x / z + delta * x * x / yi + delta * x * x / yj
     return total
 

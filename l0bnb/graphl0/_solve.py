@@ -92,7 +92,7 @@ def solve_graphical(
     M=None,
     *,
     assume_centered=False,
-    time_limit=60.0,
+    time_limit=10.0,
     gap_tol=1e-4,
     max_nodes=None,
     warm_start=None,
@@ -120,8 +120,8 @@ def solve_graphical(
         every optimum when ``l2 = 0`` (which needs a nonsingular ``S``).
     assume_centered : bool, default=False
         Use the data as centred (no mean is subtracted).
-    time_limit : float, default=60.0
-        Wall-clock limit in seconds (``None``: none).
+    time_limit : float, default=10.0
+        Wall-clock limit in seconds (``None``: none); the default of every GraphL0 solve.
     gap_tol : float, default=1e-4
         Relative gap at which the search stops.
     max_nodes : int, default=None
