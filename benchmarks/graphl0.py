@@ -173,6 +173,7 @@ def render(rows, baseline, args, command) -> str:
             f"({c['n_edges']}) | {o['frobenius']:.3f} | {m['frobenius']:.3f} | "
             f"{c['frobenius']:.3f} | {scip_text} |"
         )
+    lines += _verdict(rows)
     if baseline:
         lines += [
             "",
@@ -187,6 +188,22 @@ def render(rows, baseline, args, command) -> str:
                 f"{100 * r['gap']:.2f}% | {r['nodes']} | {r['status']} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _verdict(rows) -> list[str]:
+    """Where GraphL0 wins and where it does not, instance by instance, per metric."""
+    if not rows:
+        return []
+    lines = ["", "## Where GraphL0 wins (per instance; ties count for GraphL0)", ""]
+    for label, peer in (("glassoCV", "glasso_cv"), ("glasso@k", "glasso_matched")):
+        for metric, better in (("mcc", np.greater_equal), ("frobenius", np.less_equal)):
+            won = [r for r in rows if better(r["ours"][metric], r[peer][metric])]
+            lost = [f"{r['graph']} p={r['p']} n={r['n']}" for r in rows if r not in won]
+            lines.append(
+                f"- {metric} vs {label}: GraphL0 {len(won)}/{len(rows)}"
+                + (f"; loses on {', '.join(lost)}" if lost else "")
+            )
+    return lines
 
 
 def run_baseline(p, limit, seed):
@@ -210,7 +227,7 @@ def parse_args(argv=None):
     parser.add_argument("--p", type=int, nargs="+", default=[20, 50, 100, 200, 500, 1000])
     parser.add_argument("--graphs", nargs="+", default=["banded", "random"])
     parser.add_argument(
-        "--n-ratios", type=float, nargs="+", default=[0.5, 2.0], help="n = ratio * p"
+        "--n-ratios", type=float, nargs="+", default=[0.5, 1.0, 2.0], help="n = ratio * p"
     )
     parser.add_argument("--cond", type=float, default=2.0, help="condition number of Theta*")
     parser.add_argument("--l0", type=float, default=None)

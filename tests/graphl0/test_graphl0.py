@@ -244,6 +244,26 @@ def test_cv_stops_on_ctrl_c_and_chooses_among_finished_prices(monkeypatch, bande
     assert model.precision_.shape == (10, 10)
 
 
+def test_kernels_compile_before_the_clock_with_the_types_a_solve_uses(banded):
+    """A specialisation first needed inside a solve compiles against its time limit."""
+    from l0bnb.graphl0._problem import compile_kernels
+
+    compile_kernels()
+
+    def signatures():
+        return {
+            name: len(kernel.signatures)
+            for name, kernel in vars(kern).items()
+            if hasattr(kernel, "signatures")
+        }
+
+    before = signatures()
+    for l2, M in ((0.05, None), (0.0, 1.0)):
+        solve_graphical(banded.X, 0.05, l2, M, max_nodes=20)
+        GraphL0(l0=0.05, l2=l2, M=M, max_nodes=5, warm_start=True).fit(banded.X).fit(banded.X)
+    assert signatures() == before
+
+
 def test_brute_force_function_agrees_with_enumeration():
     S = small_covariance(7, p=3)
     values = every_support(S, 0.05, 0.05, np.inf)
