@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
-from ._solve import solve_graphical
+from .._estimator import interruptible, warn_if_limited
+from .._validation import check_numeric_input
+from ._solve import SOLVERS, solve_graphical
 
 
 def smooth_loss(precision: np.ndarray, S: np.ndarray) -> float:
@@ -43,10 +47,9 @@ class GraphL0(EmpiricalCovariance):
         ``l2 = 0``.
     assume_centered : bool, default=False
         Do not subtract the mean.
-    time_limit : float, default=10.0
-        Wall-clock seconds of one solve (``None``: none). The same default holds for every
-        GraphL0 solve: :func:`solve_graphical`, each point of :func:`graphl0_path` and each
-        fit of :class:`GraphL0CV`.
+    time_limit : float, default=60.0
+        Wall-clock limit of one fit, in seconds (``None``: none). Paths and
+        :class:`GraphL0CV` default to 10 s per solve.
     gap_tol : float, default=1e-4
         Relative gap at which the search stops.
     max_nodes : int, default=None
@@ -104,6 +107,19 @@ class GraphL0(EmpiricalCovariance):
 
     store_precision = True
 
+    _parameter_constraints: dict = {
+        "l0": [Interval(Real, 0, None, closed="left"), None],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "M": [Interval(Real, 0, None, closed="right"), None],  # inf: no box
+        "assume_centered": ["boolean"],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -111,7 +127,7 @@ class GraphL0(EmpiricalCovariance):
         l2=0.01,
         M=None,
         assume_centered=False,
-        time_limit=10.0,
+        time_limit=60.0,
         gap_tol=1e-4,
         max_nodes=None,
         solver="bnb",
@@ -129,6 +145,8 @@ class GraphL0(EmpiricalCovariance):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y=None):
         """Estimate the sparse precision matrix.
 
@@ -143,6 +161,7 @@ class GraphL0(EmpiricalCovariance):
         -------
         self : GraphL0
         """
+        check_numeric_input(X)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_min_features=2)
         start = None
         previous = getattr(self, "precision_", None)

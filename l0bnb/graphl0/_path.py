@@ -10,6 +10,7 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
+from .._estimator import interruptible
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
 from ._estimator import GraphL0, smooth_loss
@@ -76,6 +77,7 @@ def l0_grid(S: np.ndarray, l2: float, l0s, n_l0, l0_min_ratio: float) -> np.ndar
     return np.sort(l0s)[::-1]
 
 
+@interruptible
 def graphl0_path(
     X,
     l0s=None,
@@ -185,11 +187,11 @@ class GraphL0CV(GraphL0):
         Folds solved in parallel with joblib (``-1``: all cores); any joblib backend works,
         e.g. ``joblib.parallel_config(backend="dask")``.
     l2, M, assume_centered, time_limit, gap_tol, max_nodes, solver, warm_start, verbose
-        As in :class:`GraphL0`; limits apply to each solve (default 10 s, as for
-        :class:`GraphL0`): the folds run up to ``n_folds * n_l0`` solves (``n_jobs`` at a
-        time) and the refit one more, so a fit takes up to
-        ``(n_folds * n_l0 / n_jobs + 1) * time_limit``. For a quick choice of ``l0`` pass
-        a smaller ``time_limit`` (the held-out score needs a good graph, not a closed gap).
+        As in :class:`GraphL0`, but limits apply to each solve (default 10 s): the folds
+        run up to ``n_folds * n_l0`` solves (``n_jobs`` at a time) and the refit one more,
+        so a fit takes up to ``(n_folds * n_l0 / n_jobs + 1) * time_limit``. For a quick
+        choice of ``l0`` pass a smaller ``time_limit`` (the held-out score needs a good
+        graph, not a closed gap).
 
     Attributes
     ----------
@@ -245,6 +247,7 @@ class GraphL0CV(GraphL0):
         self.cv = cv
         self.n_jobs = n_jobs
 
+    @interruptible
     def fit(self, X, y=None):
         """Choose ``l0`` by cross-validation, then refit on all of ``X``.
 

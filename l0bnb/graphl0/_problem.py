@@ -115,6 +115,10 @@ class GraphL0Problem:
         A precision matrix to start the heuristic from (warm start).
     """
 
+    # Relaxed supports differ at almost every node, so the engine runs the heuristic at the
+    # root and then every HEURISTIC_PERIOD nodes (it cost a quarter of the time otherwise).
+    heuristic_period = HEURISTIC_PERIOD
+
     def __init__(self, S, l0, l2, M, relax_tol=1e-6, start=None):
         compile_kernels()
         self.S = np.ascontiguousarray(S, dtype=np.float64)
@@ -127,7 +131,6 @@ class GraphL0Problem:
         self.root_warm = None
         self._seen_supports: set[bytes] = set()
         self.n_heuristic_calls = 0
-        self.n_relaxations = 0
         # Seconds one dual evaluation (products + bound) took, measured: relaxations stop
         # sweeping early enough to evaluate their final bound before the deadline.
         self._dual_cost = 0.0
@@ -228,10 +231,6 @@ class GraphL0Problem:
         return self._candidate(T)
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
-        # Relaxed supports differ at almost every node, so the heuristic runs at the root
-        # and then every HEURISTIC_PERIOD nodes (it cost a quarter of the time otherwise).
-        if node.depth > 0 and self.n_relaxations % HEURISTIC_PERIOD:
-            return None
         if expired(deadline):
             return None
         T_rel = relaxation.solution
@@ -253,7 +252,6 @@ class GraphL0Problem:
         return Node(bound=-np.inf, depth=0, state=(_EMPTY, _EMPTY), warm=None)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
-        self.n_relaxations += 1
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:

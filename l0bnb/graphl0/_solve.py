@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.result import SolveResult, relative_gap
 from ..engine.search import Limits, solve
@@ -85,6 +87,7 @@ def reference_box(S: np.ndarray, l0: float, l2: float, box: float) -> float:
     return certified_box(S, l2, graphical_objective(S, T, l0, l2))
 
 
+@interruptible
 def solve_graphical(
     X,
     l0=None,
@@ -92,7 +95,7 @@ def solve_graphical(
     M=None,
     *,
     assume_centered=False,
-    time_limit=10.0,
+    time_limit=60.0,
     gap_tol=1e-4,
     max_nodes=None,
     warm_start=None,
@@ -120,8 +123,8 @@ def solve_graphical(
         every optimum when ``l2 = 0`` (which needs a nonsingular ``S``).
     assume_centered : bool, default=False
         Use the data as centred (no mean is subtracted).
-    time_limit : float, default=10.0
-        Wall-clock limit in seconds (``None``: none); the default of every GraphL0 solve.
+    time_limit : float, default=60.0
+        Wall-clock limit in seconds (``None``: none).
     gap_tol : float, default=1e-4
         Relative gap at which the search stops.
     max_nodes : int, default=None
@@ -151,6 +154,7 @@ def solve_graphical(
     >>> result.status
     'optimal'
     """
+    announce_compilation(__package__)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
     S, _ = empirical_covariance_of(X, assume_centered)

@@ -6,7 +6,6 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import GraphL0, GraphL0CV, graphl0_path, solve_graphical
 from l0bnb.datasets import graph_recovery_scores, make_graphical_instance
@@ -21,6 +20,7 @@ from l0bnb.graphl0.support_refit import (
     graphical_objective,
     solve_on_support,
 )
+from tests.node_bounds import record_relaxations
 
 
 def small_covariance(seed: int, p: int = 4, n: int = 10) -> np.ndarray:
@@ -80,16 +80,16 @@ def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerat
     S, box, values = enumerated[seed]
     optimum = min(values.values())
     problem = GraphL0Problem(S, l0, l2, box)
-    relax = problem.relax
-    checked = []
-
-    def checked_relax(node, cutoff, deadline):
-        relaxation = relax(node, cutoff, deadline)
-        zeros, ones = node.state
+    records = record_relaxations(problem)
+    result = solve(problem, Limits(time_limit=30))
+    assert result.status == "optimal"
+    assert records
+    for record in records:
+        zeros, ones = record.state
         best = subtree_optimum(values, zeros, ones)
         slack = 1e-9 * max(1.0, abs(best))
-        assert relaxation.bound <= best + slack
-        fixed = relaxation.info.get("fixed")
+        assert record.bound <= best + slack
+        fixed = record.relaxation.info.get("fixed")
         if fixed is not None and fixed[0].size:
             # A subtree removed by reduced-cost fixing must not hide a better solution.
             for flat, how in zip(*fixed, strict=True):
@@ -98,14 +98,7 @@ def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerat
                 else:
                     assert how == ONE
                     removed = subtree_optimum(values, np.append(zeros, flat), ones)
-                assert relaxation.removed_bound <= removed + slack
-        checked.append(node)
-        return relaxation
-
-    problem.relax = checked_relax
-    result = solve(problem, Limits(time_limit=30))
-    assert result.status == "optimal"
-    assert checked
+                assert record.relaxation.removed_bound <= removed + slack
     scale = max(1.0, abs(optimum))
     assert abs(result.objective - optimum) <= 1e-6 * scale
     assert result.bound <= optimum + 1e-9 * scale
@@ -365,7 +358,7 @@ def _data(n=20, p=4, seed=0):
         (np.column_stack([_data(), np.ones(20)]), {}, "constant"),
         (_data(), {"l0": -1.0}, "l0"),
         (_data(), {"l2": -0.1}, "l2"),
-        (_data(), {"M": 0.0}, "M must"),
+        (_data(), {"M": 0.0}, r"'M' .* must be a float in the range \(0\.0, inf\]"),
         (_data(), {"l2": 0.0, "M": np.inf}, "unbounded"),
         (_data(3, 6), {"l2": 0.0}, "singular"),
         (_data(), {"solver": "gurobi"}, "solver"),
@@ -417,13 +410,6 @@ def test_bad_warm_start_is_refused():
         solve_graphical(_data(), 0.1, warm_start=np.eye(3))
 
 
-@parametrize_with_checks(
-    [GraphL0(l0=0.1, l2=0.1, max_nodes=20), GraphL0CV(n_l0=2, l2=0.1, max_nodes=10)]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
 def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
     import json
 
@@ -434,7 +420,7 @@ def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
     path = tmp_path / "data.csv"
     np.savetxt(path, X, delimiter=",", header=",".join(names), comments="")
     out = tmp_path / "graph.json"
-    args = ["solve", str(path), "--model", "graph_l0", "--l0", "0.05", "--l2", "0.05"]
+    args = ["solve", str(path), "--model", "graphl0", "--l0", "0.05", "--l2", "0.05"]
     assert main([*args, "--quiet", "--output", str(out)]) == 0
     written = json.loads(out.read_text())
     model = GraphL0(l0=0.05, l2=0.05).fit(X)

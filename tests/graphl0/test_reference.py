@@ -78,7 +78,7 @@ def test_matches_brute_force(name, l0, l2, M):
     result = solve_graphical_reference(S, l0, l2, M, box=_box_for(S, l2, M), time_limit=60.0)
     scale = max(1.0, abs(truth.objective))
     assert result.status == OPTIMAL
-    assert result.solver == "highs-oa"
+    assert result.solver == "reference-highs-oa"
     assert abs(result.objective - truth.objective) <= 1e-6 * scale
     assert result.bound <= truth.objective + 1e-9 * scale
     assert result.objective == pytest.approx(graphical_objective(S, result.solution, l0, l2))
@@ -176,6 +176,6 @@ def test_scip_matches_brute_force():
     result = solve_graphical_reference(_instance(name), l0, l2, M, solver="scip", time_limit=30)
     scale = max(1.0, abs(truth.objective))
     assert result.status == OPTIMAL
-    assert result.solver == "scip"
+    assert result.solver == "reference-scip"
     assert abs(result.objective - truth.objective) <= 1e-6 * scale
     assert result.bound <= truth.objective + 1e-9 * scale
