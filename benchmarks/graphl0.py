@@ -197,14 +197,17 @@ def _verdict(rows) -> list[str]:
     """Where GraphL0 wins and where it does not, instance by instance, per metric."""
     if not rows:
         return []
-    lines = ["", "## Where GraphL0 wins (per instance; ties count for GraphL0)", ""]
+    lines = ["", "## Where GraphL0 wins (per instance; MCC higher, Frobenius lower)", ""]
     for label, peer in (("glassoCV", "glasso_cv"), ("glasso@k", "glasso_matched")):
-        for metric, better in (("mcc", np.greater_equal), ("frobenius", np.less_equal)):
-            won = [r for r in rows if better(r["ours"][metric], r[peer][metric])]
-            lost = [f"{r['graph']} p={r['p']} n={r['n']}" for r in rows if r not in won]
+        for metric, sign in (("mcc", 1.0), ("frobenius", -1.0)):
+            margins = [sign * (r["ours"][metric] - r[peer][metric]) for r in rows]
+            names = [f"{r['graph']} p={r['p']} n={r['n']}" for r in rows]
+            wins = [k for k, m in zip(names, margins, strict=True) if m > 1e-9]
+            losses = [k for k, m in zip(names, margins, strict=True) if m < -1e-9]
+            ties = len(rows) - len(wins) - len(losses)
             lines.append(
-                f"- {metric} vs {label}: GraphL0 {len(won)}/{len(rows)}"
-                + (f"; loses on {', '.join(lost)}" if lost else "")
+                f"- {metric} vs {label}: wins {len(wins)}, ties {ties}, losses {len(losses)}"
+                + (f" (wins: {', '.join(wins)})" if wins else "")
             )
     return lines
 
