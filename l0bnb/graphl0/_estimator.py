@@ -48,7 +48,8 @@ class GraphL0(EmpiricalCovariance):
     assume_centered : bool, default=False
         Do not subtract the mean.
     time_limit : float, default=60.0
-        Wall-clock limit of one fit, in seconds.
+        Wall-clock limit of one fit, in seconds (``None``: none). Paths and
+        :class:`GraphL0CV` default to 10 s per solve.
     gap_tol : float, default=1e-4
         Relative gap at which the search stops.
     max_nodes : int, default=None

@@ -2,10 +2,12 @@
 
 The smooth part is ``G(T) = sum_i [-log T_ii + T_i' S T_i / T_ii]`` over the columns ``T_i`` of
 the symmetric matrix ``T`` (Theta). Kernels keep ``W = S T`` and ``quad_i = T_i' S T_i`` up to
-date in place, so one coordinate update costs O(p). Pair states live in a symmetric int8
-matrix: ``FREE`` (-1), ``ZERO`` (0, edge fixed absent), ``ONE`` (1, edge fixed present).
-Kernels that call each other live in this one module (Numba's cache does not track
-cross-module changes). No fastmath: the bound kernels must round honestly.
+date in place, so one coordinate update costs O(p). ``W`` is column-major (Fortran order) and
+``S`` is read by rows (it is symmetric), so those O(p) updates run over contiguous memory
+(strided column updates made sweeps several times slower at p = 1000). Pair states live in
+a symmetric int8 matrix: ``FREE`` (-1), ``ZERO`` (0, edge fixed absent), ``ONE`` (1, edge
+fixed present). Kernels that call each other live in this one module (Numba's cache does not
+track cross-module changes). No fastmath: the bound kernels must round honestly.
 """
 
 from __future__ import annotations
@@ -22,21 +24,22 @@ ONE = 1
 def product_with(S, T):
     """Return ``W = S T`` and ``quad_i = T_i' S T_i``, skipping the zeros of T."""
     p = S.shape[0]
-    W = np.zeros((p, p))
+    # Row i of Wt is column i of W; returning Wt.T gives W in Fortran order.
+    Wt = np.zeros((p, p))
     quad = np.zeros(p)
     for i in range(p):
         for k in range(p):
-            t = T[k, i]
+            t = T[i, k]
             if t != 0.0:
                 for m in range(p):
-                    W[m, i] += S[m, k] * t
+                    Wt[i, m] += S[k, m] * t
         acc = 0.0
         for k in range(p):
-            t = T[k, i]
+            t = T[i, k]
             if t != 0.0:
-                acc += t * W[k, i]
+                acc += t * Wt[i, k]
         quad[i] = acc
-    return W, quad
+    return Wt.T, quad
 
 
 @njit(cache=True, nogil=True)
@@ -51,8 +54,8 @@ def _move_edge(S, T, W, quad, i, j, x):
     T[i, j] = x
     T[j, i] = x
     for m in range(p):
-        W[m, i] += S[m, j] * delta
-        W[m, j] += S[m, i] * delta
+        W[m, i] += S[j, m] * delta
+        W[m, j] += S[i, m] * delta
     return delta
 
 
@@ -72,7 +75,7 @@ def _update_diagonal(S, T, W, quad, i):
         quad[i] += 2.0 * delta * W[i, i] + sii * delta * delta
         T[i, i] = new
         for m in range(p):
-            W[m, i] += S[m, i] * delta
+            W[m, i] += S[i, m] * delta
     return delta
 
 
@@ -235,8 +238,9 @@ def best_row_swap(S, T, W, quad, i, j, state, l0, l2, M):
 @njit(cache=True, nogil=True)
 def hull_curvature(z, di, dj, Li, Lj, l2, delta):
     """``c(z)`` with ``P = l0 z + c x^2`` at fixed z > 0, and its partials in z, T_ii, T_jj."""
-    yi = di - (1.0 - z) * Li
-    yj = dj - (1.0 - z) * Lj
+    # (d - L) + z L, not d - (1 - z) L: at d = L and tiny z the latter rounds to 0.
+    yi = (di - Li) + z * Li
+    yj = (dj - Lj) + z * Lj
     c = delta / yi + delta / yj
     dz = -delta * Li / (yi * yi) - delta * Lj / (yj * yj)
     if l2 > 0.0:
@@ -306,18 +310,34 @@ def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, delta):
     value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, delta)
     if slope <= 0.0:
         return value, x, 1.0, slope, gi, gj
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        value, x, slope, gi, gj = _edge_at(mid, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+    # The slope is increasing in z: Illinois false position on the bracket (a few steps
+    # where bisection took ~45), bisecting whenever the secant step is unusable. Any z
+    # gives a valid bound (value and derivatives are exact at the z returned).
+    lo, f_lo, hi, f_hi = 0.0, start, 1.0, slope
+    tol = 1e-13 * (l0 - start)
+    side = 0
+    z = 1.0
+    for _ in range(100):
+        z = 0.5 * (lo + hi)
+        if np.isfinite(f_lo) and np.isfinite(f_hi) and f_hi > f_lo:
+            secant = lo - f_lo * (hi - lo) / (f_hi - f_lo)
+            margin = 0.01 * (hi - lo)
+            z = min(max(secant, lo + margin), hi - margin)
+        value, x, slope, gi, gj = _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta)
         if slope > 0.0:
-            hi = mid
+            hi, f_hi = z, slope
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+        elif slope < 0.0:
+            lo, f_lo = z, slope
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
         else:
-            lo = mid
-        if hi - lo <= 1e-13:
             break
-    z = 0.5 * (lo + hi)
-    value, x, slope, gi, gj = _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+        if hi - lo <= 1e-13 or abs(slope) <= tol:
+            break
     return value, x, z, slope, gi, gj
 
 
@@ -328,7 +348,7 @@ def _set_diagonal(S, T, W, quad, i, new):
         quad[i] += 2.0 * delta * W[i, i] + S[i, i] * delta * delta
         T[i, i] = new
         for m in range(S.shape[0]):
-            W[m, i] += S[m, i] * delta
+            W[m, i] += S[i, m] * delta
     return delta
 
 
@@ -338,7 +358,7 @@ def _diagonal_slope(d, sii, c_off, Li, xs, zs, count, delta):
     g = -1.0 / d + sii - c_off / (d * d)
     h = 1.0 / (d * d) + 2.0 * c_off / (d * d * d)
     for k in range(count):
-        y = d - (1.0 - zs[k]) * Li
+        y = (d - Li) + zs[k] * Li
         t = delta * xs[k] * xs[k]
         g -= t / (y * y)
         h += 2.0 * t / (y * y * y)
@@ -445,8 +465,8 @@ def hull_value(T, quad, Z, state, L, l0, l2, delta):
                 continue
             else:
                 total += l0 * z
-            yi = T[i, i] - (1.0 - z) * L[i]
-            yj = T[j, j] - (1.0 - z) * L[j]
+            yi = (T[i, i] - L[i]) + z * L[i]
+            yj = (T[j, j] - L[j]) + z * L[j]
             total += l2 * x * x / z + delta * x * x / yi + delta * x * x / yj
     return total
 

@@ -106,7 +106,8 @@ def graphl0_path(
     l0_min_ratio : float, default=0.05
         Smallest price relative to the largest when ``l0s`` is None.
     l2, M, assume_centered, time_limit, gap_tol, max_nodes, solver
-        As in :func:`solve_graphical` (limits apply to each solve).
+        As in :func:`solve_graphical`; limits apply to each solve (default 10 s each, so a
+        path takes up to ``n_l0 * time_limit``).
 
     Returns
     -------
@@ -186,7 +187,11 @@ class GraphL0CV(GraphL0):
         Folds solved in parallel with joblib (``-1``: all cores); any joblib backend works,
         e.g. ``joblib.parallel_config(backend="dask")``.
     l2, M, assume_centered, time_limit, gap_tol, max_nodes, solver, warm_start, verbose
-        As in :class:`GraphL0` (limits apply to each solve).
+        As in :class:`GraphL0`, but limits apply to each solve (default 10 s): the folds
+        run up to ``n_folds * n_l0`` solves (``n_jobs`` at a time) and the refit one more,
+        so a fit takes up to ``(n_folds * n_l0 / n_jobs + 1) * time_limit``. For a quick
+        choice of ``l0`` pass a smaller ``time_limit`` (the held-out score needs a good
+        graph, not a closed gap).
 
     Attributes
     ----------

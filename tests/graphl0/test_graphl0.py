@@ -174,7 +174,8 @@ def test_time_limit_in_the_root_keeps_a_finite_bound_and_is_honoured():
     result = solve_graphical(data.X, time_limit=0.3)
     assert result.status == "time_limit"
     assert np.isfinite(result.bound) and result.bound <= result.objective
-    assert result.runtime <= 0.3 + 0.5
+    # Generous for a loaded machine; the 2 % / 0.5 s figures are measured in the benchmark.
+    assert result.runtime <= 0.3 + 1.0
 
 
 def test_interrupt_before_the_first_incumbent_returns_the_empty_graph(monkeypatch):
@@ -235,6 +236,26 @@ def test_cv_stops_on_ctrl_c_and_chooses_among_finished_prices(monkeypatch, bande
     assert np.isnan(model.cv_scores_[2]).all()
     assert model.l0_ == model.cv_l0s_[0]
     assert model.precision_.shape == (10, 10)
+
+
+def test_kernels_compile_before_the_clock_with_the_types_a_solve_uses(banded):
+    """A specialisation first needed inside a solve compiles against its time limit."""
+    from l0bnb.graphl0._problem import compile_kernels
+
+    compile_kernels()
+
+    def signatures():
+        return {
+            name: len(kernel.signatures)
+            for name, kernel in vars(kern).items()
+            if hasattr(kernel, "signatures")
+        }
+
+    before = signatures()
+    for l2, M in ((0.05, None), (0.0, 1.0)):
+        solve_graphical(banded.X, 0.05, l2, M, max_nodes=20)
+        GraphL0(l0=0.05, l2=l2, M=M, max_nodes=5, warm_start=True).fit(banded.X).fit(banded.X)
+    assert signatures() == before
 
 
 def test_brute_force_function_agrees_with_enumeration():
