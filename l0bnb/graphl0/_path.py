@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import _fit_context
 from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._estimator import interruptible
@@ -216,6 +218,14 @@ class GraphL0CV(GraphL0):
     (3, 4)
     """
 
+    _parameter_constraints: dict = {
+        **{k: v for k, v in GraphL0._parameter_constraints.items() if k != "l0"},
+        "l0s": ["array-like", None],
+        "n_l0": [Interval(numbers.Integral, 1, None, closed="left")],
+        "cv": ["cv_object"],
+        "n_jobs": [numbers.Integral, None],
+    }
+
     def __init__(
         self,
         *,
@@ -247,6 +257,7 @@ class GraphL0CV(GraphL0):
         self.cv = cv
         self.n_jobs = n_jobs
 
+    @_fit_context(prefer_skip_nested_validation=True)
     @interruptible
     def fit(self, X, y=None):
         """Choose ``l0`` by cross-validation, then refit on all of ``X``.
