@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.interrupt import expired
 from ._data import FusionData
-from ._kernels import bcd
+from ._kernels import bcd_sweep
 from ._pace import Pace, dp_units
 from .refit import labels_from_beta, partition_ridge
 
@@ -36,14 +36,14 @@ def run_bcd(data: FusionData, start=None, deadline: float = np.inf, pace: Pace |
         if pace is None and expired(deadline):
             break
         t0 = time.perf_counter()
-        beta, theta, mu, new, _ = bcd(
+        beta, theta, mu = bcd_sweep(
             data.y, data.codes, data.offsets, data.Z, beta, theta, mu, data.fit_intercept,
-            data.l0, data.lf, data.l2, 0.0, 1,
+            data.l0, data.lf, data.l2,
         )  # fmt: skip
         if pace is not None:
             pace.record(units, time.perf_counter() - t0)
         sweeps += 1
-        old, value = value, float(new)
+        old, value = value, data.objective((beta, theta, mu))
         if old - value <= BCD_TOL * max(abs(old), 1e-12):
             break
     return (beta, theta, mu), value, sweeps

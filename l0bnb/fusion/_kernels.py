@@ -96,6 +96,96 @@ def span_minimum(a, b, l, forced, lo, hi, s, t):
 
 
 @njit(cache=True)
+def _span_minima(a, b, l, forced, lo, hi):
+    """:func:`span_minimum` for every span ``s <= t``, from one sort of all breakpoints.
+
+    A span's sweep visits the breakpoints of its own units in the stably sorted global
+    order, which is the order :func:`span_minimum` sorts them into, so the values are the
+    same to the bit; sorting once and skipping other units' breakpoints costs ``O(K)`` per
+    span with no allocation, instead of a sort and three arrays per span.
+    """
+    K = a.size
+    m = 0
+    for u in range(K):
+        if not forced[u] and lo[u] <= hi[u]:
+            m += 2
+    pos = np.empty(m)
+    kind = np.empty(m, dtype=np.int64)
+    who = np.empty(m, dtype=np.int64)
+    i = 0
+    for u in range(K):
+        if not forced[u] and lo[u] <= hi[u]:
+            pos[i] = lo[u]
+            kind[i] = 1
+            who[i] = u
+            pos[i + 1] = hi[u]
+            kind[i + 1] = -1
+            who[i + 1] = u
+            i += 2
+    order = np.argsort(pos, kind="mergesort")
+    G = np.empty((K, K))
+    C = np.empty((K, K))
+    for s in range(K):
+        A0 = 0.0
+        B0 = 0.0
+        L0 = 0.0
+        for t in range(s, K):
+            if forced[t]:
+                A0 += a[t]
+                B0 += b[t]
+                L0 += l[t]
+            A = A0
+            B = B0
+            L = L0
+            n_active = 0
+            best = INF
+            best_c = 0.0
+            left = -INF
+            e = 0
+            while True:
+                # Next breakpoint of a unit inside the span (m: none left).
+                while e < m and (who[order[e]] < s or who[order[e]] > t):
+                    e += 1
+                right = INF if e == m else pos[order[e]]
+                if A > 0.0:
+                    c = B / A
+                    if c < left:
+                        c = left
+                    if c > right:
+                        c = right
+                    val = (A * c - 2.0 * B) * c + L
+                else:
+                    c = 0.0 if (left <= 0.0 <= right) else left
+                    val = L
+                if val < best:
+                    best = val
+                    best_c = c
+                if e == m:
+                    break
+                k = order[e]
+                u = who[k]
+                if kind[k] == 1:
+                    A += a[u]
+                    B += b[u]
+                    L += l[u]
+                    n_active += 1
+                else:
+                    A -= a[u]
+                    B -= b[u]
+                    L -= l[u]
+                    n_active -= 1
+                    if n_active == 0:
+                        A = A0
+                        B = B0
+                        L = L0
+                left = right
+                e += 1
+            G[s, t] = best
+            C[s, t] = best_c
+    return G, C
+
+
+@njit(cache=True)
 def _active_interval(a, b, l, forced):
     """Interval where ``q_u(c) = a c^2 - 2 b c + l <= 0`` (empty: lo > hi)."""
     K = a.size
@@ -160,7 +250,7 @@ def fusion_dp(a, b, l, forced, lf, omega):
 
 @njit(cache=True)
 def fusion_dp_runs(a, b, l, forced, lf, omega):
-    """The general DP of :func:`fusion_dp` (zero units anywhere), ``O(K^3 log K)``."""
+    """The general DP of :func:`fusion_dp` (zero units anywhere), ``O(K^3)``."""
     K = a.size
     m = b / a
     order = np.argsort(m, kind="mergesort")
@@ -169,11 +259,7 @@ def fusion_dp_runs(a, b, l, forced, lf, omega):
     sl = l[order]
     sf = forced[order]
     lo, hi = _active_interval(sa, sb, sl, sf)
-    G = np.empty((K, K))
-    C = np.empty((K, K))
-    for s in range(K):
-        for t in range(s, K):
-            G[s, t], C[s, t] = span_minimum(sa, sb, sl, sf, lo, hi, s, t)
+    G, C = _span_minima(sa, sb, sl, sf, lo, hi)
     # V[t, k]: best over the first t units with k runs; back[t, k] = run start + 1 (0: skip).
     V = np.full((K + 1, K + 1), INF)
     back = np.zeros((K + 1, K + 1), dtype=np.int64)
@@ -262,44 +348,6 @@ def fusion_dp_l0free(a, b, lf):
 
 
 @njit(cache=True)
-def count_distinct_nonzero(v):
-    """Number of distinct nonzero values (exact float equality)."""
-    w = np.sort(v)
-    count = 0
-    for i in range(w.size):
-        if w[i] != 0.0 and (i == 0 or w[i] != w[i - 1]):
-            count += 1
-    return count
-
-
-@njit(cache=True)
-def fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2):
-    """``F`` of section 2 of the spec (scaled data; ``codes[:, j]`` are level indices)."""
-    n = y.size
-    p = codes.shape[1]
-    loss = 0.0
-    for i in range(n):
-        r = y[i] - mu
-        for j in range(p):
-            r -= beta[offsets[j] + codes[i, j]]
-        for q in range(Z.shape[1]):
-            r -= Z[i, q] * theta[q]
-        loss += r * r
-    pen = l2 * (np.sum(beta * beta) + np.sum(theta * theta))
-    nnz = 0
-    for v in beta:
-        if v != 0.0:
-            nnz += 1
-    for v in theta:
-        if v != 0.0:
-            nnz += 1
-    dv = 0
-    for j in range(p):
-        dv += count_distinct_nonzero(beta[offsets[j] : offsets[j + 1]])
-    return loss / (2.0 * n) + pen + l0 * nnz + lf * dv
-
-
-@njit(cache=True)
 def _block_dp(r, codes_j, K, n, l0, lf, l2):
     """DP of one categorical block on the partial residual ``r``."""
     S = np.zeros(K)
@@ -316,11 +364,12 @@ def _block_dp(r, codes_j, K, n, l0, lf, l2):
 
 
 @njit(cache=True)
-def bcd(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2, tol, max_sweeps):
-    """Block coordinate descent with exact univariate blocks (updates copies, returns them).
+def bcd_sweep(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2):
+    """One sweep of block coordinate descent with exact univariate blocks (on copies).
 
-    Returns ``(beta, theta, mu, objective, n_sweeps)``; ``F`` never increases across blocks
-    because every block update is an exact minimisation (DP / closed form / mean).
+    Returns ``(beta, theta, mu)``; ``F`` never increases across blocks because every block
+    update is an exact minimisation (DP / closed form / mean). The caller evaluates ``F``
+    and the stopping rule between sweeps (and checks its deadline there).
     """
     n = y.size
     p = codes.shape[1]
@@ -333,46 +382,37 @@ def bcd(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2, tol, m
             r[i] -= beta[offsets[j] + codes[i, j]]
         for k in range(q):
             r[i] -= Z[i, k] * theta[k]
-    old = fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2)
-    sweeps = 0
-    for it in range(1, max_sweeps + 1):
-        sweeps = it
-        for j in range(p):
-            off = offsets[j]
-            K = offsets[j + 1] - off
-            for i in range(n):
-                r[i] += beta[off + codes[i, j]]
-            _, c = _block_dp(r, codes[:, j], K, n, l0, lf, l2)
-            for k in range(K):
-                beta[off + k] = c[k]
-            for i in range(n):
-                r[i] -= beta[off + codes[i, j]]
-            if fit_intercept:
-                shift = np.mean(r)
-                mu += shift
-                r -= shift
-        for k in range(q):
-            rho = 0.0
-            for i in range(n):
-                r[i] += Z[i, k] * theta[k]
-                rho += Z[i, k] * r[i]
-            rho /= n
-            if rho * rho > 2.0 * l0 * (1.0 + 2.0 * l2):
-                theta[k] = rho / (1.0 + 2.0 * l2)
-            else:
-                theta[k] = 0.0
-            for i in range(n):
-                r[i] -= Z[i, k] * theta[k]
-            if fit_intercept:
-                shift = np.mean(r)
-                mu += shift
-                r -= shift
-        new = fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2)
-        if old - new <= tol * max(abs(old), 1e-12):
-            old = new
-            break
-        old = new
-    return beta, theta, mu, old, sweeps
+    for j in range(p):
+        off = offsets[j]
+        K = offsets[j + 1] - off
+        for i in range(n):
+            r[i] += beta[off + codes[i, j]]
+        _, c = _block_dp(r, codes[:, j], K, n, l0, lf, l2)
+        for k in range(K):
+            beta[off + k] = c[k]
+        for i in range(n):
+            r[i] -= beta[off + codes[i, j]]
+        if fit_intercept:
+            shift = np.mean(r)
+            mu += shift
+            r -= shift
+    for k in range(q):
+        rho = 0.0
+        for i in range(n):
+            r[i] += Z[i, k] * theta[k]
+            rho += Z[i, k] * r[i]
+        rho /= n
+        if rho * rho > 2.0 * l0 * (1.0 + 2.0 * l2):
+            theta[k] = rho / (1.0 + 2.0 * l2)
+        else:
+            theta[k] = 0.0
+        for i in range(n):
+            r[i] -= Z[i, k] * theta[k]
+        if fit_intercept:
+            shift = np.mean(r)
+            mu += shift
+            r -= shift
+    return beta, theta, mu
 
 
 @njit(cache=True)
