@@ -1,4 +1,4 @@
-"""Numba kernels of categorical fusion: the exact univariate DP and block coordinate descent.
+"""Numba kernels of categorical fusion: the exact univariate DP and the node bounds built on it.
 
 The univariate problem over units ``u`` (levels, or classes of levels forced equal) is::
 
@@ -348,74 +348,6 @@ def fusion_dp_l0free(a, b, lf):
 
 
 @njit(cache=True)
-def _block_dp(r, codes_j, K, n, l0, lf, l2):
-    """DP of one categorical block on the partial residual ``r``."""
-    S = np.zeros(K)
-    cnt = np.zeros(K)
-    for i in range(n):
-        S[codes_j[i]] += r[i]
-        cnt[codes_j[i]] += 1.0
-    a = cnt / (2.0 * n) + l2
-    b = S / (2.0 * n)
-    forced = np.zeros(K, dtype=np.bool_)
-    if l0 == 0.0:
-        return fusion_dp_l0free(a, b, lf)
-    return fusion_dp(a, b, np.full(K, l0), forced, lf, 0)
-
-
-@njit(cache=True)
-def bcd_sweep(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2):
-    """One sweep of block coordinate descent with exact univariate blocks (on copies).
-
-    Returns ``(beta, theta, mu)``; ``F`` never increases across blocks because every block
-    update is an exact minimisation (DP / closed form / mean). The caller evaluates ``F``
-    and the stopping rule between sweeps (and checks its deadline there).
-    """
-    n = y.size
-    p = codes.shape[1]
-    q = Z.shape[1]
-    beta = beta.copy()
-    theta = theta.copy()
-    r = y - mu
-    for i in range(n):
-        for j in range(p):
-            r[i] -= beta[offsets[j] + codes[i, j]]
-        for k in range(q):
-            r[i] -= Z[i, k] * theta[k]
-    for j in range(p):
-        off = offsets[j]
-        K = offsets[j + 1] - off
-        for i in range(n):
-            r[i] += beta[off + codes[i, j]]
-        _, c = _block_dp(r, codes[:, j], K, n, l0, lf, l2)
-        for k in range(K):
-            beta[off + k] = c[k]
-        for i in range(n):
-            r[i] -= beta[off + codes[i, j]]
-        if fit_intercept:
-            shift = np.mean(r)
-            mu += shift
-            r -= shift
-    for k in range(q):
-        rho = 0.0
-        for i in range(n):
-            r[i] += Z[i, k] * theta[k]
-            rho += Z[i, k] * r[i]
-        rho /= n
-        if rho * rho > 2.0 * l0 * (1.0 + 2.0 * l2):
-            theta[k] = rho / (1.0 + 2.0 * l2)
-        else:
-            theta[k] = 0.0
-        for i in range(n):
-            r[i] -= Z[i, k] * theta[k]
-        if fit_intercept:
-            shift = np.mean(r)
-            mu += shift
-            r -= shift
-    return beta, theta, mu
-
-
-@njit(cache=True)
 def dual_value(alpha, y, codes, offsets, Z, l0, lf, l2):
     """``D(alpha)`` at the root (no branching decisions); a lower bound on ``min F``.
 
@@ -539,11 +471,12 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     minimum of concave quadratics), so on an interval ``[s1, s2]`` it lies above its chord and
     the minimum of ``(t/2) s^2 + chord(s)`` bounds the interval. Intervals are bisected where
     that bound is lowest; the smallest interval bound is returned, valid whenever the search
-    stops, together with the evaluated shift ``s`` of least upper value (``shifted_dp`` at
-    that ``s`` gives a near-minimiser ``c``).
+    stops, together with the evaluated shift ``s`` of least upper value and the
+    ``shifted_dp`` minimiser ``c`` there (a near-minimiser of the feature's problem).
     """
     if not centered or t == 0.0:
-        return shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0], 0.0
+        f_0, c_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+        return f_0, 0.0, c_0
     cap = max_evals + 3
     lo = np.empty(cap)
     hi = np.empty(cap)
@@ -551,14 +484,14 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     fhi = np.empty(cap)
     lb = np.empty(cap)
     alive = np.zeros(cap, dtype=np.bool_)
-    f_m = shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)[0]
-    f_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0]
-    f_p = shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)[0]
-    best_upper, best_s = f_0, 0.0
+    f_m, c_m = shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)
+    f_0, c_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+    f_p, c_p = shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)
+    best_upper, best_s, best_c = f_0, 0.0, c_0
     if f_m + 0.5 * t * M * M < best_upper:
-        best_upper, best_s = f_m + 0.5 * t * M * M, -M
+        best_upper, best_s, best_c = f_m + 0.5 * t * M * M, -M, c_m
     if f_p + 0.5 * t * M * M < best_upper:
-        best_upper, best_s = f_p + 0.5 * t * M * M, M
+        best_upper, best_s, best_c = f_p + 0.5 * t * M * M, M, c_p
     lo[0], hi[0], flo[0], fhi[0] = -M, 0.0, f_m, f_0
     lo[1], hi[1], flo[1], fhi[1] = 0.0, M, f_0, f_p
     n_int = 2
@@ -578,12 +511,12 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
             if alive[k] and (worst < 0 or lb[k] < lb[worst]):
                 worst = k
         if evals >= max_evals or best_upper - lb[worst] <= 1e-12 * max(1.0, abs(best_upper)):
-            return lb[worst], best_s
+            return lb[worst], best_s, best_c
         mid = 0.5 * (lo[worst] + hi[worst])
-        f_mid = shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)[0]
+        f_mid, c_mid = shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)
         evals += 1
         if f_mid + 0.5 * t * mid * mid < best_upper:
-            best_upper, best_s = f_mid + 0.5 * t * mid * mid, mid
+            best_upper, best_s, best_c = f_mid + 0.5 * t * mid * mid, mid, c_mid
         lo[n_int], hi[n_int], flo[n_int], fhi[n_int] = mid, hi[worst], f_mid, fhi[worst]
         alive[n_int] = True
         hi[worst], fhi[worst] = mid, f_mid

@@ -30,7 +30,7 @@ from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from ._bcd import multi_start_bcd
 from ._data import FusionData
-from ._kernels import curvature_feature_bound, node_dual, shifted_dp
+from ._kernels import curvature_feature_bound, node_dual
 from ._pace import Pace, dp_units, eigh_units
 from .refit import gram, labels_from_beta, partition_ridge
 
@@ -414,7 +414,7 @@ class FusionProblem:
             for _, _, _, pi, _, forced, omega in classes
         )
         evals = CURVATURE_EVALS
-        while evals >= 3 and not self.pace.fits((evals + 1) * per_eval, deadline):
+        while evals >= 3 and not self.pace.fits(evals * per_eval, deadline):
             evals //= 2
         if evals < 3:
             return None
@@ -431,12 +431,11 @@ class FusionProblem:
             g = np.bincount(
                 member[inside], weights=grad[off : off + member.size][inside], minlength=pi.size
             )
-            value, s = curvature_feature_bound(
+            value, _, c = curvature_feature_bound(
                 g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
                 evals,
             )  # fmt: skip
             bound += value
-            _, c = shifted_dp(g, pi, size, forced, omega, t, s, d.l0, d.lf, d.l2)
             xhat[off : off + member.size][inside] = c[member[inside]]
         n_beta = int(d.offsets[-1])
         for k in range(d.q):
@@ -445,7 +444,7 @@ class FusionProblem:
             if z[k] == 1 or (z[k] == -1 and gain > 0):
                 bound -= gain
                 xhat[n_beta + k] = -gk / (2.0 * d.l2)
-        self.pace.record((evals + 1) * per_eval, time.perf_counter() - t_start)
+        self.pace.record(evals * per_eval, time.perf_counter() - t_start)
         # Coefficients beyond M cannot beat the empty model; capping there keeps the bound
         # valid for every completion of the node, good or bad.
         return min(bound, self._empty), xhat

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from l0bnb.engine.search import Limits, solve
-from l0bnb.fusion._bcd import multi_start_bcd, run_bcd
+from l0bnb.fusion._bcd import bcd_sweep, multi_start_bcd, run_bcd
 from l0bnb.fusion._data import FusionData
-from l0bnb.fusion._kernels import bcd_sweep, dual_value
+from l0bnb.fusion._kernels import dual_value
 from l0bnb.fusion._problem import FusionProblem
 from l0bnb.fusion.brute_force import solve_fusion_brute_force, zero_partitions
 from l0bnb.fusion.reference import solve_fusion_reference
@@ -177,10 +177,7 @@ def test_bcd_objective_never_increases():
     beta, theta, mu = data.empty()
     values = [data.objective((beta, theta, mu))]
     for _ in range(7):
-        beta, theta, mu = bcd_sweep(
-            data.y, data.codes, data.offsets, data.Z, beta, theta, mu, True,
-            data.l0, data.lf, data.l2,
-        )  # fmt: skip
+        beta, theta, mu = bcd_sweep(data, beta, theta, mu)
         values.append(data.objective((beta, theta, mu)))
     assert values[1] < values[0] <= 0.5 + 1e-12  # below the empty model
     assert np.all(np.diff(values) <= 1e-14)

@@ -146,7 +146,7 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
         t, l0, lf = rng.uniform(0.2, 1.0), rng.choice([0.0, 0.001]), rng.uniform(0, 0.01)
         l2 = 0.01
         M = float(np.sqrt(0.5 / l2))
-        bound, s_best = curvature_feature_bound(
+        bound, s_best, c_best = curvature_feature_bound(
             g, pi, size, forced, omega, t, centered, M, l0, lf, l2, 200
         )
         exact, c = _curvature_brute(g, pi, size, forced, omega, t, centered, l0, lf, l2)
@@ -156,6 +156,7 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
         gaps.append(exact - bound)
         # The DP minimiser at the returned shift is feasible and nearly optimal.
         _, c_s = shifted_dp(g, pi, size, forced, omega, t, s_best, l0, lf, l2)
+        np.testing.assert_array_equal(c_best, c_s)  # the kernel returns that minimiser
         B = np.diag(pi) - (np.outer(pi, pi) if centered else 0.0)
         nz = c_s != 0
         values = np.unique(c_s[nz])
