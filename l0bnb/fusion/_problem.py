@@ -148,6 +148,11 @@ class FusionProblem:
     def objective(self, solution) -> float:
         return self.data.objective(solution)
 
+    def objective_scale(self) -> float:
+        """``F`` of the empty model (1/2 on the standardised data): the engine's floor of the
+        relative-gap denominator, in the objective's own units."""
+        return self.data.objective(self.data.empty())
+
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         feats, z = node.state
         d = self.data
