@@ -5,21 +5,9 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from l0bnb import CategoricalFusionRegressor, SearchLimitWarning
 from l0bnb.datasets import fusion_metrics, make_categorical_regression
-
-# Node limits, not wall-clock limits, keep these checks deterministic.
-FAST = [
-    CategoricalFusionRegressor(max_nodes=20),
-    CategoricalFusionRegressor(solver="bcd", l0=0.01),
-]
-
-
-@parametrize_with_checks(FAST)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")
