@@ -7,10 +7,9 @@ import time
 import numpy as np
 
 from ..engine.interrupt import expired
-from ._data import FusionData
 from ._kernels import fusion_dp
 from ._pace import Pace, dp_units
-from .refit import labels_from_beta, partition_ridge
+from .refit import FusionData, labels_from_beta, partition_ridge
 
 #: Stop a BCD run when a sweep lowers F by less than this (relative).
 BCD_TOL = 1e-8

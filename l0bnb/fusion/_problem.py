@@ -29,10 +29,9 @@ from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from ._bcd import multi_start_bcd
-from ._data import FusionData
 from ._kernels import curvature_feature_bound, node_dual
 from ._pace import Pace, dp_units, eigh_units
-from .refit import gram, labels_from_beta, partition_ridge
+from .refit import FusionData, gram, labels_from_beta, partition_ridge
 
 #: Supergradient steps on ``alpha`` per node.
 DUAL_STEPS = 30

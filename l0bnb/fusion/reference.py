@@ -24,8 +24,7 @@ import time
 import numpy as np
 
 from ..engine.result import OPTIMAL, OPTIMALITY_GAP, TIME_LIMIT, SolveResult, relative_gap
-from ._data import FusionData
-from .refit import labels_from_beta, partition_ridge
+from .refit import FusionData, labels_from_beta, partition_ridge
 
 
 def _lifted(data: FusionData):
