@@ -148,9 +148,10 @@ class FusionProblem:
         return self.data.objective(solution)
 
     def objective_scale(self) -> float:
-        """``F`` of the empty model (1/2 on the standardised data): the engine's floor of the
-        relative-gap denominator, in the objective's own units."""
-        return self.data.objective(self.data.empty())
+        """The engine's floor of the relative-gap denominator, in the objective's units: 1/2,
+        ``F`` of the empty model on standardised data (kept at 1/2 for a constant ``y``, whose
+        empty model has ``F = 0``)."""
+        return 0.5
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         feats, z = node.state
