@@ -191,7 +191,7 @@ class FusionProblem:
             if best >= cutoff or expired(deadline):
                 break
             if d.fit_intercept:
-                grad = grad - grad.mean()
+                grad = grad - grad.sum() / grad.size  # = mean(), bit for bit, less overhead
             norm2 = float(grad @ grad)
             if norm2 <= 1e-30:
                 break
@@ -426,7 +426,7 @@ class FusionProblem:
         t_start = time.perf_counter()
         r = d.y - self._design(x0)
         if d.fit_intercept:
-            r = r - r.mean()
+            r = r - r.sum() / r.size
         Bx = self._B @ x0
         q0 = float(r @ r) / (2 * d.n) - 0.5 * t * float(x0 @ Bx)
         grad = -self._design_t(r) / d.n - t * Bx
@@ -533,7 +533,7 @@ class FusionProblem:
             fitted = fitted + beta[d.offsets[j] + d.codes[:, j]]
         r = d.y - fitted
         if d.fit_intercept:
-            r = r - r.mean()
+            r = r - r.sum() / r.size
         return r / d.n
 
     def _pick_pair(self, feats, alpha, c, arrays):
