@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .engine.interrupt import catching_interrupts
 from .exceptions import SearchLimitWarning
+
+
+def interruptible(function):
+    """Run ``function`` (a ``fit``, a path, a solve function) with Ctrl-C as a stop flag.
+
+    A Ctrl-C anywhere in the call (validation, heuristics, the search, between the points of
+    a path) then stops the work at the next check and the call returns its best solution with
+    status ``interrupted``, instead of a ``KeyboardInterrupt`` escaping from deep inside.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with catching_interrupts():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def center(X, y, fit_intercept: bool):

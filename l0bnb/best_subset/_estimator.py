@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, center, warn_if_limited
+from .._estimator import LinearPredictMixin, center, interruptible, warn_if_limited
 from .._validation import (
     check_magnitude,
     check_no_zero_columns,
@@ -132,6 +132,7 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Select the best subset and fit its coefficients.
 

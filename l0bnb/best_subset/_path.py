@@ -15,6 +15,7 @@ from .._estimator import (
     LinearPredictMixin,
     center,
     information_criterion,
+    interruptible,
     run_tasks,
     select_by_cv,
     warn_if_limited,
@@ -87,6 +88,7 @@ def _largest_single_gain(X, r, l2, support=None):
     return float(np.max(gains))
 
 
+@interruptible
 def best_subset_path(
     X,
     y,
@@ -268,8 +270,9 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sparsest model within one standard error of it (the one-standard-error rule).
     M : float, default=None
     fit_intercept : bool, default=True
-    time_limit : float, default=None
-        Limit per path point, in seconds.
+    time_limit : float or None, default=10.0
+        Limit per path point, in seconds (the package's policy for paths and CV, which solve
+        dozens of problems: 10 s per solve; single fits default to 60 s).
     gap_tol : float, default=1e-4
     max_nodes : int, default=None
         Limit per path point.
@@ -332,7 +335,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         selection="min",
         M=None,
         fit_intercept=True,
-        time_limit=None,
+        time_limit=10.0,
         gap_tol=1e-4,
         max_nodes=None,
         n_jobs=None,
@@ -354,6 +357,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.progress = progress
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Cross-validate the path and refit at the best penalties.
 

@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine import Limits, SolveResult, solve
 from ._bigm import safe_big_m
@@ -15,6 +17,7 @@ from ._problem import BestSubsetProblem
 SOLVERS = ("bnb", "reference", "scip", "brute_force")
 
 
+@interruptible
 def solve_best_subset(
     X,
     y,
@@ -128,6 +131,7 @@ def _solve_best_subset(
     ``started`` (``time.perf_counter()``) is when the caller's work began: the time limit and
     the log's clock count from there.
     """
+    announce_compilation(__package__)
     start = time.perf_counter() if started is None else started
     if solver != "bnb":
         return _solve_reference(

@@ -13,14 +13,13 @@ from .log import SearchLog
 from .queue import NodeQueue
 from .result import (
     GAP_LIMIT,
-    INFEASIBLE,
     INTERRUPTED,
     NODE_LIMIT,
     OPTIMAL,
-    OPTIMALITY_GAP,
     SCALE_FLOOR,
     TIME_LIMIT,
     SolveResult,
+    final_status,
     relative_gap,
 )
 
@@ -228,12 +227,8 @@ class _Search:
 
     def result(self, status: str) -> SolveResult:
         bound = self.global_bound()
-        if status == OPTIMAL and self.solution is None:
-            status = INFEASIBLE
         gap = self.gap(bound)
-        if status == OPTIMAL and gap > OPTIMALITY_GAP * (1.0 + 1e-9):
-            # A user gap_tol above 1e-4 was reached: not "optimal" in this package's sense.
-            status = GAP_LIMIT
+        status = final_status(status, gap, self.solution is not None)
         return SolveResult(
             status=status,
             objective=self.incumbent,

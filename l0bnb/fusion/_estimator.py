@@ -10,6 +10,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import (
@@ -17,6 +19,7 @@ from ..engine.result import (
     INTERRUPTED,
     OPTIMAL,
     OPTIMALITY_GAP,
+    SOLVER_LABELS,
     SolveResult,
     relative_gap,
 )
@@ -73,7 +76,7 @@ def solve_fusion(
     return SolveResult(
         status=status, objective=value, bound=bound,
         gap=gap, n_nodes=0, runtime=time.perf_counter() - start, solution=sol,
-        solver="l0bnb-bcd", info={"sweeps": sweeps},
+        solver=SOLVER_LABELS["bcd"], info={"sweeps": sweeps},
     )  # fmt: skip
 
 
@@ -331,6 +334,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     def _limits(self) -> Limits:
         return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
+    @interruptible
     def fit(self, X, y):
         """Fit the fused model.
 
@@ -345,6 +349,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         self : CategoricalFusionRegressor
         """
         started = time.perf_counter()
+        announce_compilation(__package__)
         data = self._prepare(X, y)
         result = solve_fusion(
             data, self.solver, self._limits(), None, bool(self.verbose), started=started

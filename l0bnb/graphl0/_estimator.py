@@ -12,7 +12,7 @@ from sklearn.covariance import EmpiricalCovariance
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
+from .._estimator import interruptible, warn_if_limited
 from .._validation import check_numeric_input
 from ._solve import SOLVERS, solve_graphical
 
@@ -145,6 +145,7 @@ class GraphL0(EmpiricalCovariance):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y=None):
         """Estimate the sparse precision matrix.
 

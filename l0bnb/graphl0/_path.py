@@ -10,6 +10,7 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
+from .._estimator import interruptible
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
 from ._estimator import GraphL0, smooth_loss
@@ -76,6 +77,7 @@ def l0_grid(S: np.ndarray, l2: float, l0s, n_l0, l0_min_ratio: float) -> np.ndar
     return np.sort(l0s)[::-1]
 
 
+@interruptible
 def graphl0_path(
     X,
     l0s=None,
@@ -240,6 +242,7 @@ class GraphL0CV(GraphL0):
         self.cv = cv
         self.n_jobs = n_jobs
 
+    @interruptible
     def fit(self, X, y=None):
         """Choose ``l0`` by cross-validation, then refit on all of ``X``.
 

@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.result import SolveResult, relative_gap
 from ..engine.search import Limits, solve
@@ -85,6 +87,7 @@ def reference_box(S: np.ndarray, l0: float, l2: float, box: float) -> float:
     return certified_box(S, l2, graphical_objective(S, T, l0, l2))
 
 
+@interruptible
 def solve_graphical(
     X,
     l0=None,
@@ -151,6 +154,7 @@ def solve_graphical(
     >>> result.status
     'optimal'
     """
+    announce_compilation(__package__)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
     S, _ = empirical_covariance_of(X, assume_centered)

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, warn_if_limited
+from .._estimator import LinearPredictMixin, interruptible, warn_if_limited
 from .._validation import check_numeric_input
 from ..exceptions import SearchLimitWarning
 from ._solve import SOLVERS, resolve_h, solve_lts
@@ -156,6 +156,7 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Fit the trimmed (or capped) regression to a certified gap.
 

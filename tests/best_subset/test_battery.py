@@ -11,6 +11,7 @@ from l0bnb import BestSubsetRegressor, solve_best_subset
 from l0bnb.best_subset._problem import BestSubsetProblem
 from l0bnb.reference import box_ridge
 from tests.best_subset.instances import small_instance
+from tests.node_bounds import assert_valid, record_relaxations
 
 # (seed, l0, l2, M factor of max|OLS| (None: certified default), k) -- both forms, l2 = 0
 # and > 0, tight boxes (coefficients on the box) and loose ones, the l1 regime l0/l2 > M^2.
@@ -116,24 +117,7 @@ def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monk
     M = box_for(X, y, factor)
     if l0 is not None and l2 > 0:
         assert l0 / l2 > M**2  # these cases sit in the l1 regime with a binding box
-    records = []
-    original = BestSubsetProblem.relax
-
-    def recording_relax(self, node, cutoff, deadline):
-        relaxation = original(self, node, cutoff, deadline)
-        records.append(
-            (
-                set(node.state[0].tolist()),
-                set(node.state[1].tolist()),
-                relaxation.bound,
-                relaxation.removed_bound,
-                relaxation.info.get("force_zero", []),
-                relaxation.info.get("force_one", []),
-            )
-        )
-        return relaxation
-
-    monkeypatch.setattr(BestSubsetProblem, "relax", recording_relax)
+    records = record_relaxations(BestSubsetProblem, monkeypatch)
     result = solve_best_subset(
         X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9, curvature=curvature
     )
@@ -144,11 +128,15 @@ def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monk
     assert result.bound <= optimum * (1 + 1e-9)
     if result.info["curvature"] == "none" or rho > 0.5:
         assert len(records) > 1
-    for zeros, ones, bound, removed, fz, fo in records:
+    for record in records:
+        zeros, ones = set(record.state[0].tolist()), set(record.state[1].tolist())
+        removed = record.relaxation.removed_bound
+        fz = record.relaxation.info.get("force_zero", [])
+        fo = record.relaxation.info.get("force_one", [])
         completions = [v for S, v in table.items() if ones <= S and not (zeros & S)]
         if not completions:
             continue
-        assert bound <= min(completions) * (1 + 1e-9) + 1e-12
+        assert_valid(record.bound, min(completions), scale=0.5 * float(y @ y))
         # Reduced-cost fixing only removes completions at least as costly as its bound.
         for i in fz:
             sub = [v for S, v in table.items() if ones <= S and not (zeros & S) and i in S]

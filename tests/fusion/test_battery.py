@@ -12,6 +12,7 @@ from l0bnb.fusion._problem import FusionProblem
 from l0bnb.fusion.brute_force import solve_fusion_brute_force, zero_partitions
 from l0bnb.fusion.reference import solve_fusion_reference
 from l0bnb.fusion.refit import FusionData, partition_ridge
+from tests.node_bounds import record_relaxations
 
 
 def tiny(seed, K=(3, 3), q=1, n=40, l0=0.0, lf=0.02, l2=1e-2, intercept=True, noise=1.5):
@@ -139,18 +140,10 @@ def _node_optimum(data, feats, z):
 def test_every_node_bound_is_valid(case):
     data = tiny(**case)
     problem = FusionProblem(data)
-    seen = []
-    relax = problem.relax
-
-    def recording(node, cutoff, deadline):
-        out = relax(node, cutoff, deadline)
-        seen.append((node.state, out.bound))
-        return out
-
-    problem.relax = recording
+    records = record_relaxations(problem)
     solve(problem, Limits(gap_tol=1e-9))
-    assert len(seen) > 3
-    for (feats, z), bound in seen[:60]:
+    assert len(records) > 3
+    for (feats, z), bound in ((r.state, r.bound) for r in records[:60]):
         opt = _node_optimum(data, feats, z)
         assert bound <= opt + 1e-9 * max(1.0, abs(opt))
 
