@@ -26,7 +26,6 @@ from ..engine.result import (
 from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
 from ._bcd import bcd_with_moves, multi_start_bcd
-from ._data import FusionData
 from ._input import (
     categorical_columns,
     check_levels,
@@ -42,14 +41,21 @@ from ._input import (
 from ._kernels import dual_value
 from ._pace import Pace
 from ._problem import FusionProblem
-from .refit import labels_from_beta, partition_least_squares
+from .refit import FusionData, labels_from_beta, partition_least_squares
 
 
-def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, verbose=False):
-    """Solve a scaled instance with ``"bnb"`` (exact) or ``"bcd"`` (BCD, dual bound reported)."""
+def solve_fusion(
+    data: FusionData, solver: str, limits: Limits, initial=None, verbose=False, started=None
+):
+    """Solve a scaled instance with ``"bnb"`` (exact) or ``"bcd"`` (BCD, dual bound reported).
+
+    ``started`` (a ``time.perf_counter()`` value, default now) is when the caller's work
+    began: the time limit counts from there, so validation and encoding are inside it.
+    """
     if solver == "bnb":
-        return solve(FusionProblem(data, initial), limits, verbose)
-    start = time.perf_counter()
+        # BCD from ``initial`` still runs at the root (initial_incumbent keeps the better).
+        return solve(FusionProblem(data, initial), limits, verbose, started=started)
+    start = time.perf_counter() if started is None else started
     deadline = start + (limits.time_limit or np.inf)
     pace = Pace.calibrated()
     if initial is None:
@@ -342,9 +348,12 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         -------
         self : CategoricalFusionRegressor
         """
+        started = time.perf_counter()
         announce_compilation(__package__)
         data = self._prepare(X, y)
-        result = solve_fusion(data, self.solver, self._limits(), None, bool(self.verbose))
+        result = solve_fusion(
+            data, self.solver, self._limits(), None, bool(self.verbose), started=started
+        )
         self._set_solution(data, result)
         return self
 

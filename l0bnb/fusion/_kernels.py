@@ -1,4 +1,4 @@
-"""Numba kernels of categorical fusion: the exact univariate DP and block coordinate descent.
+"""Numba kernels of categorical fusion: the exact univariate DP and the node bounds built on it.
 
 The univariate problem over units ``u`` (levels, or classes of levels forced equal) is::
 
@@ -96,6 +96,96 @@ def span_minimum(a, b, l, forced, lo, hi, s, t):
 
 
 @njit(cache=True)
+def _span_minima(a, b, l, forced, lo, hi):
+    """:func:`span_minimum` for every span ``s <= t``, from one sort of all breakpoints.
+
+    A span's sweep visits the breakpoints of its own units in the stably sorted global
+    order, which is the order :func:`span_minimum` sorts them into, so the values are the
+    same to the bit; sorting once and skipping other units' breakpoints costs ``O(K)`` per
+    span with no allocation, instead of a sort and three arrays per span.
+    """
+    K = a.size
+    m = 0
+    for u in range(K):
+        if not forced[u] and lo[u] <= hi[u]:
+            m += 2
+    pos = np.empty(m)
+    kind = np.empty(m, dtype=np.int64)
+    who = np.empty(m, dtype=np.int64)
+    i = 0
+    for u in range(K):
+        if not forced[u] and lo[u] <= hi[u]:
+            pos[i] = lo[u]
+            kind[i] = 1
+            who[i] = u
+            pos[i + 1] = hi[u]
+            kind[i + 1] = -1
+            who[i + 1] = u
+            i += 2
+    order = np.argsort(pos, kind="mergesort")
+    G = np.empty((K, K))
+    C = np.empty((K, K))
+    for s in range(K):
+        A0 = 0.0
+        B0 = 0.0
+        L0 = 0.0
+        for t in range(s, K):
+            if forced[t]:
+                A0 += a[t]
+                B0 += b[t]
+                L0 += l[t]
+            A = A0
+            B = B0
+            L = L0
+            n_active = 0
+            best = INF
+            best_c = 0.0
+            left = -INF
+            e = 0
+            while True:
+                # Next breakpoint of a unit inside the span (m: none left).
+                while e < m and (who[order[e]] < s or who[order[e]] > t):
+                    e += 1
+                right = INF if e == m else pos[order[e]]
+                if A > 0.0:
+                    c = B / A
+                    if c < left:
+                        c = left
+                    if c > right:
+                        c = right
+                    val = (A * c - 2.0 * B) * c + L
+                else:
+                    c = 0.0 if (left <= 0.0 <= right) else left
+                    val = L
+                if val < best:
+                    best = val
+                    best_c = c
+                if e == m:
+                    break
+                k = order[e]
+                u = who[k]
+                if kind[k] == 1:
+                    A += a[u]
+                    B += b[u]
+                    L += l[u]
+                    n_active += 1
+                else:
+                    A -= a[u]
+                    B -= b[u]
+                    L -= l[u]
+                    n_active -= 1
+                    if n_active == 0:
+                        A = A0
+                        B = B0
+                        L = L0
+                left = right
+                e += 1
+            G[s, t] = best
+            C[s, t] = best_c
+    return G, C
+
+
+@njit(cache=True)
 def _active_interval(a, b, l, forced):
     """Interval where ``q_u(c) = a c^2 - 2 b c + l <= 0`` (empty: lo > hi)."""
     K = a.size
@@ -160,7 +250,7 @@ def fusion_dp(a, b, l, forced, lf, omega):
 
 @njit(cache=True)
 def fusion_dp_runs(a, b, l, forced, lf, omega):
-    """The general DP of :func:`fusion_dp` (zero units anywhere), ``O(K^3 log K)``."""
+    """The general DP of :func:`fusion_dp` (zero units anywhere), ``O(K^3)``."""
     K = a.size
     m = b / a
     order = np.argsort(m, kind="mergesort")
@@ -169,11 +259,7 @@ def fusion_dp_runs(a, b, l, forced, lf, omega):
     sl = l[order]
     sf = forced[order]
     lo, hi = _active_interval(sa, sb, sl, sf)
-    G = np.empty((K, K))
-    C = np.empty((K, K))
-    for s in range(K):
-        for t in range(s, K):
-            G[s, t], C[s, t] = span_minimum(sa, sb, sl, sf, lo, hi, s, t)
+    G, C = _span_minima(sa, sb, sl, sf, lo, hi)
     # V[t, k]: best over the first t units with k runs; back[t, k] = run start + 1 (0: skip).
     V = np.full((K + 1, K + 1), INF)
     back = np.zeros((K + 1, K + 1), dtype=np.int64)
@@ -259,120 +345,6 @@ def fusion_dp_l0free(a, b, lf):
     out = np.zeros(K)
     out[order] = sc
     return V[K], out
-
-
-@njit(cache=True)
-def count_distinct_nonzero(v):
-    """Number of distinct nonzero values (exact float equality)."""
-    w = np.sort(v)
-    count = 0
-    for i in range(w.size):
-        if w[i] != 0.0 and (i == 0 or w[i] != w[i - 1]):
-            count += 1
-    return count
-
-
-@njit(cache=True)
-def fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2):
-    """``F`` of section 2 of the spec (scaled data; ``codes[:, j]`` are level indices)."""
-    n = y.size
-    p = codes.shape[1]
-    loss = 0.0
-    for i in range(n):
-        r = y[i] - mu
-        for j in range(p):
-            r -= beta[offsets[j] + codes[i, j]]
-        for q in range(Z.shape[1]):
-            r -= Z[i, q] * theta[q]
-        loss += r * r
-    pen = l2 * (np.sum(beta * beta) + np.sum(theta * theta))
-    nnz = 0
-    for v in beta:
-        if v != 0.0:
-            nnz += 1
-    for v in theta:
-        if v != 0.0:
-            nnz += 1
-    dv = 0
-    for j in range(p):
-        dv += count_distinct_nonzero(beta[offsets[j] : offsets[j + 1]])
-    return loss / (2.0 * n) + pen + l0 * nnz + lf * dv
-
-
-@njit(cache=True)
-def _block_dp(r, codes_j, K, n, l0, lf, l2):
-    """DP of one categorical block on the partial residual ``r``."""
-    S = np.zeros(K)
-    cnt = np.zeros(K)
-    for i in range(n):
-        S[codes_j[i]] += r[i]
-        cnt[codes_j[i]] += 1.0
-    a = cnt / (2.0 * n) + l2
-    b = S / (2.0 * n)
-    forced = np.zeros(K, dtype=np.bool_)
-    if l0 == 0.0:
-        return fusion_dp_l0free(a, b, lf)
-    return fusion_dp(a, b, np.full(K, l0), forced, lf, 0)
-
-
-@njit(cache=True)
-def bcd(y, codes, offsets, Z, beta, theta, mu, fit_intercept, l0, lf, l2, tol, max_sweeps):
-    """Block coordinate descent with exact univariate blocks (updates copies, returns them).
-
-    Returns ``(beta, theta, mu, objective, n_sweeps)``; ``F`` never increases across blocks
-    because every block update is an exact minimisation (DP / closed form / mean).
-    """
-    n = y.size
-    p = codes.shape[1]
-    q = Z.shape[1]
-    beta = beta.copy()
-    theta = theta.copy()
-    r = y - mu
-    for i in range(n):
-        for j in range(p):
-            r[i] -= beta[offsets[j] + codes[i, j]]
-        for k in range(q):
-            r[i] -= Z[i, k] * theta[k]
-    old = fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2)
-    sweeps = 0
-    for it in range(1, max_sweeps + 1):
-        sweeps = it
-        for j in range(p):
-            off = offsets[j]
-            K = offsets[j + 1] - off
-            for i in range(n):
-                r[i] += beta[off + codes[i, j]]
-            _, c = _block_dp(r, codes[:, j], K, n, l0, lf, l2)
-            for k in range(K):
-                beta[off + k] = c[k]
-            for i in range(n):
-                r[i] -= beta[off + codes[i, j]]
-            if fit_intercept:
-                shift = np.mean(r)
-                mu += shift
-                r -= shift
-        for k in range(q):
-            rho = 0.0
-            for i in range(n):
-                r[i] += Z[i, k] * theta[k]
-                rho += Z[i, k] * r[i]
-            rho /= n
-            if rho * rho > 2.0 * l0 * (1.0 + 2.0 * l2):
-                theta[k] = rho / (1.0 + 2.0 * l2)
-            else:
-                theta[k] = 0.0
-            for i in range(n):
-                r[i] -= Z[i, k] * theta[k]
-            if fit_intercept:
-                shift = np.mean(r)
-                mu += shift
-                r -= shift
-        new = fusion_objective(y, codes, offsets, Z, beta, theta, mu, l0, lf, l2)
-        if old - new <= tol * max(abs(old), 1e-12):
-            old = new
-            break
-        old = new
-    return beta, theta, mu, old, sweeps
 
 
 @njit(cache=True)
@@ -499,11 +471,12 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     minimum of concave quadratics), so on an interval ``[s1, s2]`` it lies above its chord and
     the minimum of ``(t/2) s^2 + chord(s)`` bounds the interval. Intervals are bisected where
     that bound is lowest; the smallest interval bound is returned, valid whenever the search
-    stops, together with the evaluated shift ``s`` of least upper value (``shifted_dp`` at
-    that ``s`` gives a near-minimiser ``c``).
+    stops, together with the evaluated shift ``s`` of least upper value and the
+    ``shifted_dp`` minimiser ``c`` there (a near-minimiser of the feature's problem).
     """
     if not centered or t == 0.0:
-        return shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0], 0.0
+        f_0, c_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+        return f_0, 0.0, c_0
     cap = max_evals + 3
     lo = np.empty(cap)
     hi = np.empty(cap)
@@ -511,14 +484,14 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
     fhi = np.empty(cap)
     lb = np.empty(cap)
     alive = np.zeros(cap, dtype=np.bool_)
-    f_m = shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)[0]
-    f_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)[0]
-    f_p = shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)[0]
-    best_upper, best_s = f_0, 0.0
+    f_m, c_m = shifted_dp(g, pi, size, forced, omega, t, -M, l0, lf, l2)
+    f_0, c_0 = shifted_dp(g, pi, size, forced, omega, t, 0.0, l0, lf, l2)
+    f_p, c_p = shifted_dp(g, pi, size, forced, omega, t, M, l0, lf, l2)
+    best_upper, best_s, best_c = f_0, 0.0, c_0
     if f_m + 0.5 * t * M * M < best_upper:
-        best_upper, best_s = f_m + 0.5 * t * M * M, -M
+        best_upper, best_s, best_c = f_m + 0.5 * t * M * M, -M, c_m
     if f_p + 0.5 * t * M * M < best_upper:
-        best_upper, best_s = f_p + 0.5 * t * M * M, M
+        best_upper, best_s, best_c = f_p + 0.5 * t * M * M, M, c_p
     lo[0], hi[0], flo[0], fhi[0] = -M, 0.0, f_m, f_0
     lo[1], hi[1], flo[1], fhi[1] = 0.0, M, f_0, f_p
     n_int = 2
@@ -538,12 +511,12 @@ def curvature_feature_bound(g, pi, size, forced, omega, t, centered, M, l0, lf, 
             if alive[k] and (worst < 0 or lb[k] < lb[worst]):
                 worst = k
         if evals >= max_evals or best_upper - lb[worst] <= 1e-12 * max(1.0, abs(best_upper)):
-            return lb[worst], best_s
+            return lb[worst], best_s, best_c
         mid = 0.5 * (lo[worst] + hi[worst])
-        f_mid = shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)[0]
+        f_mid, c_mid = shifted_dp(g, pi, size, forced, omega, t, mid, l0, lf, l2)
         evals += 1
         if f_mid + 0.5 * t * mid * mid < best_upper:
-            best_upper, best_s = f_mid + 0.5 * t * mid * mid, mid
+            best_upper, best_s, best_c = f_mid + 0.5 * t * mid * mid, mid, c_mid
         lo[n_int], hi[n_int], flo[n_int], fhi[n_int] = mid, hi[worst], f_mid, fhi[worst]
         alive[n_int] = True
         hi[worst], fhi[worst] = mid, f_mid

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._data import FusionData
 from ._kernels import _active_interval, span_minimum
+from .refit import FusionData
 
 
 def lf_max(data: FusionData) -> float:

@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 
-from ._data import FusionData
-from .refit import partition_ridge
+from .refit import FusionData, partition_ridge
 
 
 def zero_partitions(K: int):

@@ -25,8 +25,7 @@ import numpy as np
 
 from ..engine.result import SolveResult
 from ..reference.outer_approximation import OAProgress, make_highs, oa_result, run_rounds
-from ._data import FusionData
-from .refit import labels_from_beta, partition_ridge
+from .refit import FusionData, labels_from_beta, partition_ridge
 
 
 def _lifted(data: FusionData):

@@ -4,13 +4,16 @@ import numpy as np
 import pytest
 
 from l0bnb.fusion._kernels import (
-    count_distinct_nonzero,
     fusion_dp,
     fusion_dp_l0free,
     fusion_dp_runs,
     span_minimum,
 )
 from l0bnb.fusion.brute_force import univariate_brute_force, zero_partitions
+
+
+def count_distinct_nonzero(c):
+    return np.unique(c[c != 0]).size
 
 
 def _value_of(c, a, b, l, lf, omega):
@@ -143,7 +146,7 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
         t, l0, lf = rng.uniform(0.2, 1.0), rng.choice([0.0, 0.001]), rng.uniform(0, 0.01)
         l2 = 0.01
         M = float(np.sqrt(0.5 / l2))
-        bound, s_best = curvature_feature_bound(
+        bound, s_best, c_best = curvature_feature_bound(
             g, pi, size, forced, omega, t, centered, M, l0, lf, l2, 200
         )
         exact, c = _curvature_brute(g, pi, size, forced, omega, t, centered, l0, lf, l2)
@@ -153,6 +156,7 @@ def test_curvature_feature_bound_is_a_tight_lower_bound(centered):
         gaps.append(exact - bound)
         # The DP minimiser at the returned shift is feasible and nearly optimal.
         _, c_s = shifted_dp(g, pi, size, forced, omega, t, s_best, l0, lf, l2)
+        np.testing.assert_array_equal(c_best, c_s)  # the kernel returns that minimiser
         B = np.diag(pi) - (np.outer(pi, pi) if centered else 0.0)
         nz = c_s != 0
         values = np.unique(c_s[nz])

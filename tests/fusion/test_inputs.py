@@ -149,3 +149,12 @@ def test_nonfinite_inputs_give_clear_errors_and_huge_ones_work():
         for big in (y * 1e300, np.r_[1.7e308, -1.7e308, y[2:]]):
             m = CategoricalFusionRegressor().fit(X, big)
             assert np.isfinite(m.result_.objective) and np.all(np.isfinite(m.predict(X)))
+
+
+@pytest.mark.parametrize("y_value", [0.0, 3.0, -1e300])
+def test_constant_y_gives_the_empty_model_certified(y_value):
+    X, y = _small()
+    model = CategoricalFusionRegressor().fit(X, np.full(len(y), y_value))
+    assert model.result_.status == "optimal"
+    assert model.intercept_ == y_value
+    assert all(v == 0.0 for values in model.level_values_ for v in values.values())

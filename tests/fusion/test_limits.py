@@ -14,6 +14,7 @@ from l0bnb.fusion import _estimator
 from l0bnb.fusion._pace import Pace
 from l0bnb.fusion._problem import FusionProblem
 from l0bnb.fusion.brute_force import solve_fusion_brute_force
+from tests.node_bounds import record_relaxations
 
 from .test_battery import _node_optimum, tiny
 
@@ -75,18 +76,10 @@ def test_bounds_stay_valid_when_every_exact_call_is_predicted_too_slow():
     data = tiny(seed=51, K=(4, 3), q=1, l0=0.01, lf=0.03, l2=1e-3)
     problem = FusionProblem(data)
     problem.pace = Pace(1e6)
-    seen = []
-    relax = problem.relax
-
-    def recording(node, cutoff, deadline):
-        out = relax(node, cutoff, deadline)
-        seen.append((node.state, out.bound))
-        return out
-
-    problem.relax = recording
+    records = record_relaxations(problem)
     res = solve(problem, Limits(max_nodes=25, gap_tol=1e-9))
-    assert len(seen) > 3
-    for (feats, z), bound in seen:
+    assert len(records) > 3
+    for (feats, z), bound in ((r.state, r.bound) for r in records):
         opt = _node_optimum(data, feats, z)
         assert np.isfinite(bound) and bound <= opt + 1e-9 * max(1.0, abs(opt))
     best, _ = solve_fusion_brute_force(data)
