@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
 import time
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import interruptible
 from .._first_use import announce_compilation
-from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import (
     HEURISTIC,
@@ -199,6 +199,21 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     2
     """
 
+    _parameter_constraints: dict = {
+        "l0": [Interval(Real, 0, None, closed="left")],
+        "lf": [Interval(Real, 0, None, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "categorical_features": [StrOptions({"auto"}), "array-like", None],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"bnb", "bcd"})],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "handle_unknown": [StrOptions({"zero", "error"})],
+        "refit": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -231,24 +246,12 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks
 
     def _check_params(self) -> None:
-        for name in ("l0", "lf", "l2"):
-            v = getattr(self, name)
-            if not (isinstance(v, numbers.Real) and np.isfinite(v) and v >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}.")
-        if self.solver not in ("bnb", "bcd"):
-            raise ValueError(f"solver must be 'bnb' or 'bcd', got {self.solver!r}.")
+        """The cross-parameter rule the declared constraints cannot express."""
         if self.solver == "bnb" and not self.l2 > 0:
             raise ValueError(
                 "solver='bnb' needs l2 > 0 (it bounds the coefficients); use solver='bcd' "
                 "for l2 = 0."
             )
-        if not isinstance(self.refit, (bool, np.bool_)):
-            raise ValueError(f"refit must be True or False, got {self.refit!r}.")
-        if self.handle_unknown not in ("zero", "error"):
-            raise ValueError(
-                f"handle_unknown must be 'zero' or 'error', got {self.handle_unknown!r}."
-            )
-        check_limits(self.time_limit, self.max_nodes, self.gap_tol)
 
     def _validate(self, X, y="no_validation", reset=True):
         """Array view of ``X`` (object dtype when it holds levels) and the column roles."""
@@ -334,6 +337,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     def _limits(self) -> Limits:
         return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     @interruptible
     def fit(self, X, y):
         """Fit the fused model.

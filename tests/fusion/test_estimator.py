@@ -138,17 +138,17 @@ def _frame():
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        (dict(l0=-1.0), "l0 must be"),
-        (dict(lf=np.nan), "lf must be"),
+        (dict(l0=-1.0), "'l0' parameter .* must be"),
+        (dict(lf=np.nan), "'lf' parameter .* must be"),
         (dict(l2=0.0), "needs l2 > 0"),
-        (dict(solver="gurobi"), "solver must be"),
+        (dict(solver="gurobi"), "'solver' parameter .* must be"),
         (dict(handle_unknown="ignore"), "handle_unknown"),
-        (dict(refit="yes"), "refit must be"),
+        (dict(refit="yes"), "'refit' parameter .* must be"),
         (dict(time_limit=0), "time_limit"),
         (dict(max_nodes=0), "max_nodes"),
         (dict(categorical_features=["nope"]), "unknown column"),
         (dict(categorical_features=[5]), "out of range"),
-        (dict(categorical_features="yes"), "categorical_features must be"),
+        (dict(categorical_features="yes"), "'categorical_features' parameter .* must be"),
     ],
 )
 def test_bad_parameters(kwargs, match):
