@@ -205,6 +205,14 @@ def split_design(
             if greedy.sum() > e.sum():
                 e = greedy
         used = "sdp"
+    # Sherman-Morrison drift or rounding must never make corr - diag(e) indefinite: verify
+    # and shrink (an indefinite remainder would make the relaxation's bounds invalid).
+    for _ in range(30):
+        if np.linalg.eigvalsh(corr - np.diag(e))[0] >= -1e-12 or not e.sum() > 0:
+            break
+        e = 0.5 * e
+    else:
+        return no_split(X, y)
     if not e.sum() > 1e-8:
         return no_split(X, y)
     d = e * s2
