@@ -6,13 +6,58 @@ import numbers
 
 import numpy as np
 
+#: Largest magnitude accepted in the data: squared norms and Gram products of larger values
+#: overflow float64 (1e154 squared is 1e308), so the solvers would return NaN.
+MAX_MAGNITUDE = 1e150
+
+
+def _refuse_non_numeric(name: str, arr) -> None:
+    if hasattr(arr, "toarray") or type(arr).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a sparse matrix; the solvers work on dense arrays: pass "
+            f"{name}.toarray()."
+        )
+    values = np.asarray(arr)
+    if values.dtype.kind in "USV" or (
+        values.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in values.ravel())
+    ):
+        raise ValueError(
+            f"{name} holds strings; it must be numeric (strings are never converted "
+            "silently: encode categories yourself, or use CategoricalFusionRegressor)."
+        )
+
+
+def check_numeric_input(X, y=None) -> None:
+    """Refuse sparse matrices and strings in ``X`` and ``y`` before any conversion.
+
+    scikit-learn's ``validate_data`` converts an object array of number-like strings to
+    floats; a regression target given as text is almost always a mistake worth an error.
+    """
+    _refuse_non_numeric("X", X)
+    if y is not None:
+        _refuse_non_numeric("y", y)
+
+
+def check_magnitude(**arrays: np.ndarray) -> None:
+    """Refuse values whose squares overflow float64 (the solvers would return NaN)."""
+    for name, arr in arrays.items():
+        if arr.size and float(np.max(np.abs(arr))) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"{name} has values up to {float(np.max(np.abs(arr))):.3g}: squares of values "
+                f"above {MAX_MAGNITUDE:g} overflow float64. Rescale {name} (solutions do not "
+                "depend on the units of y; see the guide on scaling)."
+            )
+
 
 def check_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Return ``X`` (2-D, float64, Fortran order) and ``y`` (1-D, float64), refusing bad input.
 
     ``X`` is converted only when needed: the solver reads columns, so a Fortran-ordered
-    float64 array is used as is (and never modified).
+    float64 array is used as is (and never modified). Sparse matrices, strings, NaN or
+    infinite values and magnitudes whose squares overflow are refused with a clear error.
     """
+    _refuse_non_numeric("X", X)
+    _refuse_non_numeric("y", y)
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -35,6 +80,7 @@ def check_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("X", X), ("y", y)):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or infinity.")
+    check_magnitude(X=X, y=y)
     return X, y
 
 

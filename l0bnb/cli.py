@@ -241,7 +241,7 @@ MODELS: dict[str, ModelSpec] = {
         build=_best_subset_build,
         describe=_linear_describe,
     ),
-    "graph_l0": ModelSpec(
+    "graphl0": ModelSpec(
         help="sparse precision matrix / graph (GraphL0): --l0, --l2, --M, --heuristic",
         add_arguments=_graph_arguments,
         build=_graph_build,
@@ -286,14 +286,19 @@ def read_csv(path: str, target: str | None, numeric_only: bool = True):
     Raises
     ------
     ValueError
-        Missing file content, unknown target, ragged rows, non-numeric values where numbers
-        are required, or empty cells.
+        Missing file content, repeated column names, unknown target, ragged rows,
+        non-numeric values where numbers are required, or empty cells.
     """
     with open(path, newline="") as handle:
         rows = [row for row in csv.reader(handle) if row]
     if len(rows) < 2:
         raise ValueError(f"{path} needs a header row and at least one data row.")
     header = [name.strip() for name in rows[0]]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{path} repeats column name(s) {repeated}: every column needs its own name."
+        )
     if target is not None and target not in header:
         raise ValueError(f"column {target!r} not in {path} (columns: {header}).")
     body = rows[1:]

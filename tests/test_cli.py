@@ -70,6 +70,11 @@ def test_solve_errors(csv_file, tmp_path, capsys):
     bad.write_text("a,b,y\n1,2,3\n4,x,6\n")
     assert main(["solve", str(bad), "--target", "y", "--k", "1"]) == 2
     assert "'b'" in capsys.readouterr().err
+    # A repeated name used to drop one of the columns silently.
+    twice = tmp_path / "twice.csv"
+    twice.write_text("a,a,y\n1,2,3\n4,5,6\n2,1,0\n")
+    assert main(["solve", str(twice), "--target", "y", "--k", "1"]) == 2
+    assert "repeats column name(s) ['a']" in capsys.readouterr().err
 
 
 def test_read_csv_categorical(tmp_path):
@@ -116,7 +121,7 @@ def test_every_registered_model_solves_from_a_csv(tmp_path, capsys):
     cat.X.assign(y=cat.y).to_csv(tmp_path / "levels.csv", index=False)
     runs = {
         "best_subset": ("numeric.csv", ["--target", "y", "--k", "1"], "coefficients"),
-        "graph_l0": ("numeric.csv", ["--l0", "0.05", "--l2", "0.05"], "edges"),
+        "graphl0": ("numeric.csv", ["--l0", "0.05", "--l2", "0.05"], "edges"),
         "lts": (
             "numeric.csv",
             ["--target", "y", "--trim-fraction", "0.1", "--heuristic"],

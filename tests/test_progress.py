@@ -7,8 +7,6 @@ from l0bnb import BestSubsetRegressorCV, best_subset_path
 from l0bnb._progress import wants_progress
 from l0bnb.datasets import make_sparse_regression
 
-pytest.importorskip("tqdm")
-
 
 @pytest.fixture(scope="module")
 def data():
@@ -35,3 +33,18 @@ def test_progress_parameter_is_checked(data):
     assert wants_progress(None) is False  # not a terminal under pytest
     with pytest.raises(TypeError, match="progress"):
         best_subset_path(data.X, data.y, max_nonzeros=2, progress="yes")
+
+
+def test_plain_progress_line_without_tqdm(monkeypatch, capsys):
+    import sys
+
+    from l0bnb._progress import progress_bar
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    bar = progress_bar(True, 3, "best-subset path")
+    for _ in range(3):
+        bar.update()
+    err = capsys.readouterr().err
+    assert "best-subset path: 3/3 done" in err  # the last step is always shown
+    assert progress_bar(False, 3, "x").__class__.__name__ == "_NoBar"

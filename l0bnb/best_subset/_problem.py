@@ -91,7 +91,6 @@ class BestSubsetProblem:
         #: Multiplier updates per node relaxation in the cardinality form.
         self.max_multiplier_rounds = 6
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
-        self.incumbent_hint = None
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -173,9 +172,6 @@ class BestSubsetProblem:
         return self._as_candidate(b, r)
 
     def initial_incumbent(self, deadline: float):
-        if self.incumbent_hint is not None:
-            b = np.asarray(self.incumbent_hint, dtype=np.float64)
-            return self.objective(b), b.copy()
         return self.start_from(np.zeros(self.p), deadline)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:

@@ -100,30 +100,39 @@ def solve_best_subset(
         warm_start = np.asarray(warm_start, dtype=np.float64)
         if warm_start.shape != (X.shape[1],) or not np.all(np.isfinite(warm_start)):
             raise ValueError(f"warm_start must be a finite vector of length {X.shape[1]}.")
-    start = time.perf_counter()
+    return _solve_best_subset(
+        X, y, l0, l2, M, n_nonzero_coefs, time_limit, gap_tol, max_nodes, warm_start, solver,
+        verbose, curvature=curvature,
+    )  # fmt: skip
+
+
+def _solve_best_subset(
+    X,
+    y,
+    l0,
+    l2,
+    M,
+    n_nonzero_coefs,
+    time_limit,
+    gap_tol,
+    max_nodes,
+    warm_start,
+    solver,
+    verbose,
+    started=None,
+    curvature="auto",
+) -> SolveResult:
+    """:func:`solve_best_subset` on arrays and parameters already checked (no re-validation).
+
+    Estimators, paths and CV call this after validating once at their public boundary.
+    ``started`` (``time.perf_counter()``) is when the caller's work began: the time limit and
+    the log's clock count from there.
+    """
+    start = time.perf_counter() if started is None else started
     if solver != "bnb":
         return _solve_reference(
             X, y, l0, l2, M, n_nonzero_coefs, solver, time_limit, gap_tol, verbose
         )
-    y_scale = _tiny_y_scale(y)
-    if y_scale != 1.0:
-        # The search's absolute gap floor (1e-10) would call a tiny objective optimal at any
-        # relative gap. A power of two rescales y exactly: solve there and scale back.
-        result = solve_best_subset(
-            X,
-            y * y_scale,
-            l0=None if l0 is None else l0 * y_scale**2,
-            l2=l2,
-            M=None if M is None else M * y_scale,
-            n_nonzero_coefs=n_nonzero_coefs,
-            time_limit=time_limit,
-            gap_tol=gap_tol,
-            max_nodes=max_nodes,
-            warm_start=None if warm_start is None else warm_start * y_scale,
-            curvature=curvature,
-            verbose=verbose,
-        )
-        return _unscale(result, y_scale)
     k = n_nonzero_coefs
     split = split_design(X, y, curvature)
 
@@ -159,12 +168,14 @@ def solve_best_subset(
     if M is None:
         M = safe_big_m(X, y, l0, l2, upper)
     problem = problem_with(M, relax_tol=float(np.clip(0.05 * gap_tol, 1e-12, 1e-3)))
-    problem.incumbent_hint = b_start
-    remaining = (
-        None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
-    )
+    # The clock started with the caller: the limit, the log's time column and the runtime
+    # all include the set-up (validation, curvature, the root local search).
     result = solve(
-        problem, Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol), verbose
+        problem,
+        Limits(time_limit=time_limit, max_nodes=max_nodes, gap_tol=gap_tol),
+        verbose,
+        start=b_start,
+        started=start,
     )
     result.runtime = time.perf_counter() - start
     # One number for callers that expect a single box (every |b_i| <= max M_i), and the
@@ -172,31 +183,6 @@ def solve_best_subset(
     result.info["M"] = float(np.max(M))
     result.info["boxes"] = np.broadcast_to(np.asarray(M, dtype=np.float64), (X.shape[1],)).copy()
     result.info["curvature"] = split.method
-    return result
-
-
-def _tiny_y_scale(y: np.ndarray) -> float:
-    """A power of two bringing ``0.5 ||y||^2`` to about 1 when it is below 1e-2, else 1."""
-    half_sq = 0.5 * float(y @ y)
-    if not 0.0 < half_sq < 1e-2:
-        return 1.0
-    return float(2.0 ** -np.round(0.5 * np.log2(half_sq)))
-
-
-def _unscale(result: SolveResult, y_scale: float) -> SolveResult:
-    """Objective values of the problem solved on ``y * y_scale`` back in the user's units."""
-    obj_scale = y_scale**2
-    result.objective /= obj_scale
-    result.bound /= obj_scale
-    if result.solution is not None:
-        result.solution = result.solution / y_scale
-    for key in ("M", "boxes"):
-        if key in result.info:
-            result.info[key] = result.info[key] / y_scale
-    for record in result.log:
-        for key in ("incumbent", "bound"):
-            if key in record:
-                record[key] /= obj_scale
     return result
 
 

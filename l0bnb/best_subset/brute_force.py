@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from ..engine.result import OPTIMAL, SolveResult
+from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
 
 #: Enumeration visits ``2**p`` supports; beyond this it is hopeless.
 MAX_BRUTE_FORCE_FEATURES = 20
@@ -158,6 +158,6 @@ def brute_force_best_subset(
         n_nodes=visited,
         runtime=time.perf_counter() - start,
         solution=best_coef,
-        solver="brute_force",
+        solver=SOLVER_LABELS["brute_force"],
         info={"supports_visited": visited},
     )

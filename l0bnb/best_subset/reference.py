@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.result import (
-    GAP_LIMIT,
-    NODE_LIMIT,
-    OPTIMAL,
-    OPTIMALITY_GAP,
-    TIME_LIMIT,
-    SolveResult,
-    relative_gap,
+from ..engine.result import SolveResult
+from ..reference.outer_approximation import (
+    CLOSED,
+    OUT_OF_TIME,
+    OAProgress,
+    make_highs,
+    oa_result,
+    run_rounds,
 )
-from ..reference.outer_approximation import OAProgress
 from .brute_force import _check_form, best_subset_objective, box_ridge
 
 #: Heuristic start: supports of at most this many features are tried.
@@ -234,14 +233,6 @@ def _set_point(model, problem: _Problem, coef: np.ndarray) -> None:
         model.u[j].set_value(float(w[j] ** 2))
 
 
-def _status(gap: float, gap_tol: float, out_of_time: bool) -> str:
-    if gap <= OPTIMALITY_GAP:
-        return OPTIMAL
-    if gap <= gap_tol:
-        return GAP_LIMIT
-    return TIME_LIMIT if out_of_time else NODE_LIMIT
-
-
 # --------------------------------------------------------------------------- HiGHS + OA
 
 
@@ -306,7 +297,8 @@ def _root_cut_loop(
         if results.termination_condition == TerminationCondition.optimal:
             # An LP optimum of the cut model bounds the MILP from below, hence the problem.
             progress.raise_lower(results.best_feasible_objective)
-        coef, z = _model_point(opt, model, problem)
+        opt.load_vars()
+        coef, z = _model_point(model, problem)
         if _relaxation_gap(problem, coef, z, results.best_feasible_objective) <= tol:
             break
         _add_cuts(model, problem, coef, z)
@@ -320,88 +312,44 @@ def _solve_highs_oa(
     problem: _Problem, time_limit: float, gap_tol: float, max_rounds: int, verbose: bool
 ) -> SolveResult:
     """Outer approximation: MILPs with tangent cuts, refit, add cuts, repeat."""
-    from pyomo.contrib.appsi.solvers import Highs
-
-    progress = OAProgress(start=time.perf_counter())
+    progress = OAProgress(start=time.perf_counter(), scale=problem.const)
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
 
     model = _build_lifted_model(problem, quadratic=False)
     _add_cuts(model, problem, incumbent)
-    # The persistent interface keeps the HiGHS model and only sends the new cuts each round.
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.mip_gap = gap_tol / 10.0
-    # The absolute gap is tiny so that the relative gap_tol decides, whatever the scale.
-    opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-10}
+    opt = make_highs(gap_tol / 10.0)
     lp_rounds = _root_cut_loop(model, opt, problem, progress, time_limit)
     per_round = []
-    rounds = 0
-    while rounds < max_rounds and progress.gap > gap_tol:
-        remaining = time_limit - progress.elapsed
-        if remaining <= 0:
-            break
-        rounds += 1
-        opt.config.time_limit = remaining
-        _set_point(model, problem, progress.solution)
-        results = opt.solve(model)
-        # best_objective_bound is HiGHS's mip_dual_bound (the LP value only when no B&B
-        # was needed): a valid bound, because every cut under-estimates the true objective.
-        progress.raise_lower(results.best_objective_bound)
-        found = results.best_feasible_objective is not None
-        if found:
-            coef, z = _model_point(opt, model, problem)
-            refit, _ = problem.refit(np.flatnonzero(z > 0.5))
-            progress.offer(refit, problem.objective(refit))
-            _add_cuts(model, problem, coef, np.round(z))
-            _add_cuts(model, problem, refit)
-        per_round.append(
-            {
-                "round": rounds,
-                "milp_bound": results.best_objective_bound,
-                "milp_objective": results.best_feasible_objective,
-            }
-        )
-        progress.record(rounds, verbose)
-        if not found:
-            break  # time limit before HiGHS found a point: no new cuts to add
-    out_of_time = progress.elapsed >= time_limit
+
+    def separate():
+        coef, z = _model_point(model, problem)
+        refit, _ = problem.refit(np.flatnonzero(z > 0.5))
+        progress.offer(refit, problem.objective(refit))
+        _add_cuts(model, problem, coef, np.round(z))
+        _add_cuts(model, problem, refit)
+        per_round.append({"round": len(per_round) + 1, "support": np.flatnonzero(z > 0.5)})
+
+    rounds, stop = run_rounds(
+        opt,
+        model,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        verbose=verbose,
+        before_round=lambda: _set_point(model, problem, progress.solution),
+    )
     info = {"rounds": rounds, "lp_rounds": lp_rounds, "per_round": per_round}
-    return _result(problem, progress, rounds, "reference-highs-oa", gap_tol, out_of_time, info)
+    return oa_result(progress, rounds, "highs", gap_tol, stop, info)
 
 
-def _model_point(opt, model, problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Load the solver's solution and return its ``(b, z)``."""
-    opt.load_vars()
+def _model_point(model, problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """The loaded solution's ``(b, z)``."""
     b = np.array([model.b[i].value or 0.0 for i in range(problem.p)])
     z = np.array([model.z[i].value or 0.0 for i in range(problem.p)])
     return b, np.clip(z, 0.0, 1.0)
-
-
-def _result(
-    problem: _Problem,
-    progress: OAProgress,
-    n_nodes: int,
-    solver: str,
-    gap_tol: float,
-    out_of_time: bool,
-    info: dict,
-) -> SolveResult:
-    # The lower bound can exceed the exact upper bound only by solver tolerances.
-    bound = min(progress.lower, progress.upper)
-    gap = relative_gap(progress.upper, bound)
-    return SolveResult(
-        status=_status(gap, gap_tol, out_of_time),
-        objective=progress.upper,
-        bound=bound,
-        gap=gap,
-        n_nodes=n_nodes,
-        runtime=progress.elapsed,
-        solution=progress.solution,
-        log=progress.log,
-        solver=solver,
-        info=info,
-    )
 
 
 # --------------------------------------------------------------------------- SCIP
@@ -415,7 +363,7 @@ def _solve_scip(problem: _Problem, time_limit: float, gap_tol: float, verbose: b
         raise ImportError("solver='scip' needs PySCIPOpt: pip install l0bnb[scip]") from exc
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    progress = OAProgress(start=time.perf_counter())
+    progress = OAProgress(start=time.perf_counter(), scale=problem.const)
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
     model = _build_lifted_model(problem, quadratic=True)
@@ -439,11 +387,11 @@ def _solve_scip(problem: _Problem, time_limit: float, gap_tol: float, verbose: b
     progress.record(1, verbose)
     n_nodes = results.extra_info.value().get("NNodes", 0)
     n_nodes = int(n_nodes) if isinstance(n_nodes, (int, float)) else 0
-    out_of_time = progress.elapsed >= time_limit
+    stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
     info = {
         "rounds": 1,
         "scip_objective": results.incumbent_objective,
         "scip_bound": results.objective_bound,
         "termination": str(results.termination_condition),
     }
-    return _result(problem, progress, n_nodes, "reference-scip", gap_tol, out_of_time, info)
+    return oa_result(progress, n_nodes, "scip", gap_tol, stop, info)

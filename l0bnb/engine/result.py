@@ -19,18 +19,42 @@ HEURISTIC = "heuristic"
 
 STATUSES = (OPTIMAL, GAP_LIMIT, TIME_LIMIT, NODE_LIMIT, INTERRUPTED, INFEASIBLE, HEURISTIC)
 
+#: The one spelling of each backend in ``SolveResult.solver`` (keys are the ``solver=``
+#: arguments of the solve functions and references).
+SOLVER_LABELS = {
+    "bnb": "l0bnb",
+    "highs": "reference-highs-oa",
+    "scip": "reference-scip",
+    "brute_force": "brute-force",
+    "heuristic": "heuristic",
+}
+
 #: A search that closes with a relative gap at or below this is reported as ``optimal``
 #: (Gurobi's default ``MIPGap``); a looser user ``gap_tol`` reached gives ``gap_limit``.
 OPTIMALITY_GAP = 1e-4
 
 
-def relative_gap(objective: float, bound: float) -> float:
-    """Relative gap ``(objective - bound) / max(|objective|, 1e-10)``, never negative."""
-    if not np.isfinite(objective):
+#: Floor of the gap's denominator as a fraction of the problem's objective scale (see
+#: :func:`relative_gap`): it matters only when the objective itself is almost zero.
+SCALE_FLOOR = 1e-9
+
+
+def relative_gap(objective: float, bound: float, scale: float = 0.0) -> float:
+    """Relative gap ``(objective - bound) / max(|objective|, 1e-9 * scale)``, never negative.
+
+    No constant in the units of the data enters: ``scale`` is a number in the objective's own
+    units that the problem supplies (for least squares ``0.5 ||y||^2``, the objective of the
+    empty model), so multiplying the data by any factor leaves the gap unchanged. An
+    objective of exactly zero with a bound of zero has gap 0; with a lower bound and no scale,
+    the gap is infinite (nothing is certified).
+    """
+    if not np.isfinite(objective) or not np.isfinite(bound):
         return float("inf")
-    if not np.isfinite(bound):
-        return float("inf")
-    return max(0.0, (objective - bound) / max(abs(objective), 1e-10))
+    diff = objective - bound
+    if diff <= 0.0:
+        return 0.0
+    denominator = max(abs(objective), SCALE_FLOOR * abs(scale))
+    return float(diff / denominator) if denominator > 0.0 else float("inf")
 
 
 @dataclass
@@ -48,7 +72,9 @@ class SolveResult:
     bound : float
         A certified lower bound on the optimal objective.
     gap : float
-        Relative gap ``(objective - bound) / max(|objective|, 1e-10)``.
+        Relative gap ``(objective - bound) / |objective|`` (see :func:`relative_gap` for
+        the floor used when the objective is almost zero). ``optimal`` implies
+        ``gap <= 1e-4``; the result checks it when it is made.
     n_nodes : int
         Nodes whose relaxation was solved (outer-approximation rounds for the reference).
     runtime : float
@@ -74,6 +100,15 @@ class SolveResult:
     solver: str = "l0bnb"
     info: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of {STATUSES}.")
+        if self.status == OPTIMAL and not self.gap <= OPTIMALITY_GAP * (1.0 + 1e-9):
+            raise ValueError(
+                f"a result with gap {self.gap:.3g} cannot be 'optimal' (gap <= "
+                f"{OPTIMALITY_GAP:g} is required); use 'gap_limit' or a limit status."
+            )
+
     @property
     def stopped_by_limit(self) -> bool:
         """True when a limit or an interrupt stopped the search before the gap closed."""
@@ -96,4 +131,11 @@ class SolveResult:
             f"SolveResult(status={self.status!r}, objective={self.objective:.10g}, "
             f"bound={self.bound:.10g}, gap={self.gap:.3g}, n_nodes={self.n_nodes}, "
             f"runtime={self.runtime:.3f}s, solver={self.solver!r})"
+        )
+
+    def __str__(self) -> str:
+        gap = "-" if not np.isfinite(self.gap) else f"{100 * self.gap:.4g}%"
+        return (
+            f"{self.status}: objective {self.objective:.8g}, bound {self.bound:.8g}, "
+            f"gap {gap}, {self.n_nodes} nodes, {self.runtime:.2f} s ({self.solver})"
         )

@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-from ..engine.result import OPTIMAL, TIME_LIMIT, SolveResult, relative_gap
+from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult, relative_gap
+from ..reference.outer_approximation import OAProgress, make_highs, oa_result, run_rounds
 
 
 class _Pool:
@@ -119,7 +120,14 @@ def brute_force_rules(
         if value < best:
             best, best_w = value, w
     return SolveResult(
-        OPTIMAL, best, best, 0.0, count, time.perf_counter() - start, best_w, solver="brute-force"
+        OPTIMAL,
+        best,
+        best,
+        0.0,
+        count,
+        time.perf_counter() - start,
+        best_w,
+        solver=SOLVER_LABELS["brute_force"],
     )
 
 
@@ -162,7 +170,7 @@ def solve_rules_reference(
     fit_intercept : bool, default=True
     time_limit : float, default=60.0
     gap_tol : float, default=1e-6
-        Stop at ``UB - LB <= gap_tol * max(UB, 1e-12)``.
+        Stop once the relative gap is at most this (``optimal`` needs ``<= 1e-4``).
     max_rounds : int, default=200
         Maximum MILP rounds.
     lp_rounds : int, default=10
@@ -177,7 +185,6 @@ def solve_rules_reference(
         dual bound, ``n_nodes`` the number of MILP rounds.
     """
     import pyomo.environ as pe
-    from pyomo.contrib.appsi.solvers import Highs
 
     if not l2 > 0:
         raise ValueError("the reference needs l2 > 0 (it bounds |w| by sqrt(F(0) / l2))")
@@ -234,33 +241,30 @@ def solve_rules_reference(
             model.cuts.add(model.s[i] >= 2.0 * rho * model.w[i] - rho * rho * model.z[i])
 
     def point():
-        opt.load_vars()
         wc = np.array([model.w[i].value or 0.0 for i in cols])
         zc = np.clip(np.array([model.z[i].value or 0.0 for i in cols]), 0.0, 1.0)
         return wc, zc
 
-    upper, best_w, lower = F0, np.zeros(pool.m), -math.inf
+    progress = OAProgress(start=start, scale=F0)
+    progress.offer(np.zeros(pool.m), F0)
     full = np.linalg.solve(A.T @ A + 2 * pool.l2 * np.eye(p), Ab) if p else np.zeros(0)
     add_cuts(full, np.ones(p))
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.mip_gap = 1e-9
-    opt.highs_options = {
-        "output_flag": False,
-        "mip_abs_gap": 1e-12,
-        "mip_feasibility_tolerance": 1e-9,
-        "primal_feasibility_tolerance": 1e-9,
-        "dual_feasibility_tolerance": 1e-9,
-    }
+    opt = make_highs(
+        1e-9,
+        mip_feasibility_tolerance=1e-9,
+        primal_feasibility_tolerance=1e-9,
+        dual_feasibility_tolerance=1e-9,
+    )
     # Kelley rounds on the continuous relaxation put cuts where the relaxation lives.
     for i in cols:
         model.z[i].domain = pe.UnitInterval
     for _ in range(lp_rounds):
-        if time.perf_counter() - start > time_limit:
+        if progress.elapsed > time_limit:
             break
         res = opt.solve(model)
         if res.best_feasible_objective is None:
             break
+        opt.load_vars()
         wc, zc = point()
         before = len(model.cuts)
         add_cuts(wc, zc)
@@ -268,37 +272,28 @@ def solve_rules_reference(
         true += pool.l2 * float(np.sum(wc[zc > 1e-12] ** 2 / zc[zc > 1e-12]))
         true += float(pool.cost[cand] @ zc)
         if (
-            true - res.best_feasible_objective <= 1e-9 * max(abs(true), 1e-12)
+            relative_gap(true, res.best_feasible_objective, F0) <= 1e-9
             or len(model.cuts) == before
         ):
             break
     for i in cols:
         model.z[i].domain = pe.Binary
-    rounds = 0
-    while rounds < max_rounds and upper - lower > gap_tol * max(abs(upper), 1e-12):
-        remaining = time_limit - (time.perf_counter() - start)
-        if remaining <= 0:
-            break
-        rounds += 1
-        opt.config.time_limit = remaining
-        res = opt.solve(model)
-        if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
-            lower = max(lower, res.best_objective_bound)
-        if res.best_feasible_objective is None:
-            break
+
+    def separate():
         wc, zc = point()
-        support = cand[zc > 0.5]
-        value, w = pool.refit(support)
-        if value < upper:
-            upper, best_w = value, w
+        value, w = pool.refit(cand[zc > 0.5])
+        progress.offer(w, value)
         add_cuts(wc, np.round(zc))
         add_cuts(w[cand], (w[cand] != 0).astype(float))
-        if verbose:
-            print(rounds, lower, upper, len(model.cuts), time.perf_counter() - start)
-    runtime = time.perf_counter() - start
-    bound = min(lower, upper)
-    gap = relative_gap(upper, bound)
-    status = OPTIMAL if upper - bound <= gap_tol * max(abs(upper), 1e-12) else TIME_LIMIT
-    return SolveResult(
-        status, upper, bound, gap, rounds, runtime, best_w, solver="reference-highs-oa"
+
+    rounds, stop = run_rounds(
+        opt,
+        model,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        verbose=verbose,
     )
+    return oa_result(progress, rounds, "highs", gap_tol, stop)

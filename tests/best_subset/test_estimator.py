@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import l0bnb
 from l0bnb import (
@@ -13,18 +12,6 @@ from l0bnb import (
     solve_best_subset,
 )
 from l0bnb.datasets import make_sparse_regression
-
-# Node limits, not wall-clock limits, keep these checks deterministic.
-FAST = [
-    BestSubsetRegressor(n_nonzero_coefs=1, max_nodes=50),
-    BestSubsetRegressor(l0=0.5, max_nodes=50),
-    BestSubsetRegressorCV(max_nonzeros=2, cv=2, n_l0=5, max_nodes=20),
-]
-
-
-@parametrize_with_checks(FAST)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def data(n=120, p=30, k=4, seed=0, snr=10.0):

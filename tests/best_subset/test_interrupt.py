@@ -11,7 +11,7 @@ from tests.best_subset.instances import small_instance
 
 def interrupt_after(monkeypatch, calls):
     """Make the ``calls``-th solve of a path behave as if Ctrl-C was pressed during it."""
-    original = _path.solve_best_subset
+    original = _path._solve_best_subset
     count = [0]
 
     def solve(*args, **kwargs):
@@ -22,7 +22,7 @@ def interrupt_after(monkeypatch, calls):
             result.status = INTERRUPTED
         return result
 
-    monkeypatch.setattr(_path, "solve_best_subset", solve)
+    monkeypatch.setattr(_path, "_solve_best_subset", solve)
     return count
 
 

@@ -235,3 +235,23 @@ def test_interrupt_returns_the_incumbent():
     assert result.objective == pytest.approx(problem.objective(result.solution), rel=1e-12)
     truth = brute_force_lts(X, y, h=8, l2=0.1)
     assert result.bound <= truth.objective + 1e-9 <= result.objective + 2e-9
+
+
+def test_reference_imports_nothing_engine_side():
+    """The references check the search: they must not share its heuristics or kernels."""
+    import ast
+    from pathlib import Path
+
+    import l0bnb.lts.reference as reference
+
+    tree = ast.parse(Path(reference.__file__).read_text())
+    modules = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module is not None
+    }
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(
+        "_pattern" in m or "_box" in m or "_kernels" in m or "_solve" in m for m in modules
+    )
+    assert "refit" in modules
