@@ -1,6 +1,7 @@
 """Best-subset selection (L0L2 least squares): kernels, problem, estimators, reference."""
 
 from ._estimator import BestSubsetRegressor
+from ._kpath import best_subset_size_path
 from ._path import BestSubsetRegressorCV, SubsetPath, best_subset_path
 from ._solve import solve_best_subset
 
@@ -9,5 +10,6 @@ __all__ = [
     "BestSubsetRegressorCV",
     "SubsetPath",
     "best_subset_path",
+    "best_subset_size_path",
     "solve_best_subset",
 ]

@@ -94,7 +94,7 @@ def _max_sum_diagonal(corr: np.ndarray, mu: float, steps: int = 4) -> np.ndarray
     return best
 
 
-def _greedy_diagonal(mat: np.ndarray, cycles: int = 3, share: float = 0.5) -> np.ndarray:
+def _greedy_diagonal(mat: np.ndarray, cycles: int = 2, share: float = 0.5) -> np.ndarray:
     """A feasible ``e >= 0`` with ``mat - diag(e)`` positive definite, ``mat`` positive definite.
 
     Cyclic coordinate ascent: coordinate ``i`` takes ``share`` of its room ``1 / (A^-1)_ii``
@@ -105,16 +105,19 @@ def _greedy_diagonal(mat: np.ndarray, cycles: int = 3, share: float = 0.5) -> np
     """
     p = mat.shape[0]
     e = np.zeros(p)
-    inv = np.linalg.inv(mat)
     for _ in range(cycles):
+        # A fresh inverse each cycle: the rank-one updates lose accuracy as A nears singular.
+        try:
+            inv = np.linalg.inv(mat - np.diag(e))
+        except np.linalg.LinAlgError:
+            return e
         for i in range(p):
-            room = 1.0 / inv[i, i]
-            t = share * room
-            if not t > 0:
-                continue
+            if not (np.isfinite(inv[i, i]) and inv[i, i] > 0):
+                return e
+            t = share / inv[i, i]
             # (A - t e_i e_i^T)^-1 = A^-1 + t A^-1 e_i e_i^T A^-1 / (1 - t (A^-1)_ii)
             col = inv[:, i].copy()
-            inv += np.outer(col, col) * (t / (1.0 - t * inv[i, i]))
+            inv += np.outer(col, col) * (t / (1.0 - share))
             e[i] += t
     return e
 
@@ -205,6 +208,14 @@ def split_design(
             if greedy.sum() > e.sum():
                 e = greedy
         used = "sdp"
+    # Sherman-Morrison drift or rounding must never make corr - diag(e) indefinite: verify
+    # and shrink (an indefinite remainder would make the relaxation's bounds invalid).
+    for _ in range(30):
+        if np.linalg.eigvalsh(corr - np.diag(e))[0] >= -1e-12 or not e.sum() > 0:
+            break
+        e = 0.5 * e
+    else:
+        return no_split(X, y)
     if not e.sum() > 1e-8:
         return no_split(X, y)
     d = e * s2

@@ -51,6 +51,9 @@ class SubsetPath:
         Residual sum of squares of each point on the data the path was fitted on.
     n_samples : int
     results : list of SolveResult
+    k : ndarray of shape (n_points,) or None
+        Model sizes of a path over ``k`` (:func:`best_subset_size_path`, where ``l0`` is 0);
+        ``None`` for a path over ``l0``.
     """
 
     l0: np.ndarray
@@ -66,6 +69,7 @@ class SubsetPath:
     rss: np.ndarray
     n_samples: int
     results: list = field(repr=False)
+    k: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.l0.shape[0]

@@ -1,8 +1,9 @@
 """Ctrl-C stops a best-subset path or cross-validation as a whole, keeping what was solved."""
 
 import numpy as np
+import pytest
 
-from l0bnb import BestSubsetRegressorCV, best_subset_path
+from l0bnb import BestSubsetRegressorCV, SearchLimitWarning, best_subset_path
 from l0bnb.best_subset import _path
 from l0bnb.engine.interrupt import request_stop
 from l0bnb.engine.result import INTERRUPTED
@@ -55,6 +56,7 @@ def test_cv_stops_as_a_whole_and_keeps_a_model(monkeypatch):
 def test_cv_interrupted_during_the_full_path(monkeypatch):
     X, y = small_instance(4, n=60, p=10, k_true=3)
     interrupt_after(monkeypatch, 2)
-    model = BestSubsetRegressorCV(l2=1e-3, max_nonzeros=4, cv=3).fit(X, y)
+    with pytest.warns(SearchLimitWarning, match="interrupted"):
+        model = BestSubsetRegressorCV(l2=1e-3, max_nonzeros=4, cv=3).fit(X, y)
     assert model.interrupted_ and model.mse_path_ == {}
     assert model.result_.status == INTERRUPTED
