@@ -12,6 +12,7 @@ from .best_subset import (
     BestSubsetRegressorCV,
     SubsetPath,
     best_subset_path,
+    best_subset_size_path,
     solve_best_subset,
 )
 from .compat import BNBTree, fit_path, gen_synthetic
@@ -41,6 +42,7 @@ __all__ = [
     "SubsetPath",
     "__version__",
     "best_subset_path",
+    "best_subset_size_path",
     "fit_path",
     "gen_synthetic",
     "graphl0_path",

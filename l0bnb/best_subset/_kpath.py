@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._estimator import center
+from .._estimator import center, interruptible
 from .._progress import progress_bar
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine.interrupt import catching_interrupts, stop_requested
@@ -16,6 +16,7 @@ from ._path import SubsetPath
 from ._solve import _solve_best_subset
 
 
+@interruptible
 def best_subset_size_path(
     X,
     y,
