@@ -96,6 +96,8 @@ def lts_heuristic(
             size,
             int(n_best),
             int(seed) + 7919 * chunk,
+            2,
+            200,
         )
         all_thetas.append(t_chunk)
         all_objs.append(o_chunk)
@@ -116,7 +118,7 @@ def lts_heuristic(
         # polled between kernel calls, up to SWAP_ROUNDS rounds in all.
         for _ in range(SWAP_ROUNDS // SWAP_CHUNK):
             nxt, nobj = K.swap_search(
-                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK
+                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK, 100
             )
             if not nobj < cobj:
                 break
