@@ -10,6 +10,12 @@ Usage::
 
     python benchmarks/lts.py --quick --out benchmarks/results/lts_quick.md
     python benchmarks/lts.py --out benchmarks/results/lts.md   # n up to 10^4, p up to 20
+    python benchmarks/lts.py --ladder --out benchmarks/results/lts_ladder.md  # issue 16
+
+``--ladder`` runs the research ladder of beyond-p-7 certification (n = 1000 / 5000, p = 10 / 20;
+20 % vertical outliers and 30 % bad-leverage clusters; intercept; l2 = 0 and l2 = 1e-3 n;
+h = n - number of outliers) and reports, per run, the root gap, the final gap, nodes and the
+time to a 1 % gap.
 
 Timings on a shared machine are inflated; the markdown records the command and versions.
 """
@@ -155,6 +161,66 @@ def instance_rows(n, p, kind, contamination, time_limit, seed=0, with_scip=False
     return rows
 
 
+LADDER = ((1000, 10), (5000, 10), (5000, 20))
+
+
+def root_gap(result):
+    """Gap after the first node (the root relaxation), in the log's records."""
+    for rec in result.log:
+        if rec.get("nodes", 0) >= 1:
+            return rec["gap"]
+    return None
+
+
+def ladder_rows(time_limit, rungs=LADDER, solver="bnb"):
+    rows = []
+    for n, p in rungs:
+        for kind, eps in CASES:
+            d = make_lts_instance(n, p, contamination=eps, outlier_type=kind, seed=0)
+            h = n - int(d.outliers.sum())
+            for l2 in (0.0, 1e-3 * n):
+                t = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = solve_lts(
+                        d.X, d.y, n_inliers=h, l2=l2, solver=solver, time_limit=time_limit
+                    )
+                row = dict(
+                    n=n,
+                    p=p,
+                    kind=f"{kind} {int(round(100 * eps))}%",
+                    l2=l2,
+                    search=res.info.get("search", solver),
+                    status=res.status,
+                    root_gap=root_gap(res),
+                    gap=res.gap,
+                    nodes=res.n_nodes,
+                    t_1pct=res.time_to_gap(0.01),
+                    time=time.perf_counter() - t,
+                    objective=res.objective,
+                    coef_err=float(np.linalg.norm(res.solution[1:] - d.coef)),
+                )
+                rows.append(row)
+                print(ladder_table(rows[-1:]), flush=True)
+    return rows
+
+
+def ladder_table(rows):
+    lines = [
+        "| n | p | outliers | l2 | search | status | root gap | gap | nodes | t 1% (s) "
+        "| time (s) | LTS obj | coef err |",
+        "|" + "---|" * 13,
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']} | {r['p']} | {r['kind']} | {r['l2']:g} | {r['search']} | "
+            f"{r['status']} | {fmt(r['root_gap'], '.2%')} | {r['gap']:.2%} | {r['nodes']} | "
+            f"{fmt(r['t_1pct'], '.1f')} | {r['time']:.1f} | {r['objective']:.6g} | "
+            f"{r['coef_err']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def fmt(v, spec):
     return "—" if v is None else format(v, spec)
 
@@ -210,6 +276,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, nargs="+", default=None, help="override the n grid")
     parser.add_argument("--p", type=int, nargs="+", default=None, help="override the p grid")
     parser.add_argument("--no-scip", action="store_true", help="skip the small SCIP instance")
+    parser.add_argument("--ladder", action="store_true", help="the p = 10 / 20 research ladder")
+    parser.add_argument("--solver", default="bnb", help="search for --ladder (bnb/box/pattern)")
     args = parser.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
     if args.n:
@@ -221,6 +289,34 @@ def main(argv=None):
     # Compile the kernels once so no timing below includes Numba's compilation.
     warm = make_lts_instance(60, 2, seed=1)
     solve_lts(warm.X, warm.y, time_limit=2.0, n_starts=5)
+    cmd = argv if argv is not None else sys.argv[1:]
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if args.ladder:
+        rungs = LADDER
+        if args.n or args.p:
+            rungs = [(n, p) for n, p in LADDER if n in cfg["n"] and p in cfg["p"]]
+        rows = ladder_rows(args.time_limit or 60.0, rungs, args.solver)
+        text = "\n".join(
+            [
+                "# Penalised LTS: the p >= 10 ladder (issue 16)",
+                "",
+                f"Command: `python benchmarks/lts.py {' '.join(cmd)}`  ({stamp}, "
+                f"{platform.machine()})",
+                "",
+                f"Versions: {versions()}",
+                "",
+                f"Machine: {os.cpu_count()} cores; load average {load[0]:.2f} at the start "
+                f"and {os.getloadavg()[0]:.2f} at the end (shared: timings are inflated).",
+                "",
+                ladder_table(rows),
+                "",
+            ]
+        )
+        print(text)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+        return
     rows = []
     for n_, p_ in () if args.no_scip else SCIP_SIZES:
         rows += instance_rows(n_, p_, "vertical", 0.2, limit, with_scip=True)
@@ -236,8 +332,6 @@ def main(argv=None):
         h = HEADLINE
         rows += instance_rows(h["n"], h["p"], h["outlier_type"], h["contamination"], 60.0)
         print(table(rows[-5:]), flush=True)
-    cmd = argv if argv is not None else sys.argv[1:]
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [
             "# Penalised LTS benchmark",

@@ -229,6 +229,8 @@ class TrimmedProblem:
         self.calls = 0
         self.lp_checks = 0
         self.lp_pruned = 0
+        #: Extra lines for the log's banner.
+        self.notes = []
 
     def objective_scale(self) -> float:
         """The objective's scale, ``0.5 sum (y_i - c)^2`` (``c`` the median of ``y`` with an
@@ -541,5 +543,6 @@ class TrimmedProblem:
         return [
             f"Penalised LTS ({self.mode}): n = {self.n}, p = {self.p}, {what}, "
             f"l2 = {self.l2:g}, intercept = {self.fit_intercept}"
-            + (f", box = {self.box:.4g}" if self.box > 0 else "")
+            + (f", box = {self.box:.4g}" if self.box > 0 else ""),
+            *self.notes,
         ]

@@ -320,6 +320,10 @@ def solve_lts(
             bound = max(min(bound, obj / (sy * sy)), 0.0)
             result.gap = relative_gap(obj / (sy * sy), bound, scale)
             result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
+            for record in result.log:
+                for key in ("incumbent", "bound"):
+                    if key in record:
+                        record[key] = record[key] * sy * sy
             result.runtime = time.perf_counter() - start_time
             result.info.update(info)
             return result
@@ -372,6 +376,11 @@ def solve_lts(
             if time_limit is not None:
                 remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
             problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
+            if (sx, sy) != (1.0, 1.0):
+                problem.notes.append(
+                    f"Solved on X / {sx:g} and y / {sy:g}: objective and bound in this log are "
+                    f"in units of {sy:g}^2 (result_ is in the data's units)"
+                )
             result = solve(
                 problem,
                 Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
