@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -190,6 +191,49 @@ def data_scales(X, y, fit_intercept) -> tuple[float, float]:
     return scales[0], scales[1]
 
 
+@dataclass(frozen=True)
+class Units:
+    """The search's units: ``X / sx`` and ``y / sy`` (powers of two, exact both ways).
+
+    A fit ``(b0, beta)`` of the rescaled data is ``(b0 sy, beta sy / sx)`` in the data's
+    units, objectives and bounds scale by ``sy^2``, ``mu`` too, the coefficient box by
+    ``sy / sx``.
+    """
+
+    sx: float
+    sy: float
+
+    def theta(self, theta):
+        theta = np.asarray(theta, dtype=np.float64) * self.sy
+        theta[1:] /= self.sx
+        return theta
+
+    def finish(self, result, theta, bound, info, mu, scale, X, y, l2, code, h):
+        """Put ``result`` (of the rescaled search) in the data's units.
+
+        The objective and the inlier mask are recomputed on the original data; the bound
+        is clipped to ``[0, objective]`` (a sum of squares plus non-negative penalties is
+        never negative) and the gap is taken in the search's units, with its scale.
+        """
+        s2 = self.sy * self.sy
+        theta = self.theta(theta)
+        mu_data = 0.0 if mu is None else mu * s2
+        obj = float(K.objective(X, y, theta, l2, code, h, mu_data))
+        info["inlier_mask"] = K.best_mask(K.residuals(X, y, theta), code, h, mu_data)
+        info["mu"] = None if mu is None else mu_data
+        if info.get("coef_bound") is not None:
+            info["coef_bound"] = info["coef_bound"] * self.sy / self.sx
+        bound = max(min(bound, obj / s2), 0.0)
+        result.gap = relative_gap(obj / s2, bound, scale)
+        result.objective, result.solution, result.bound = obj, theta, bound * s2
+        for record in result.log:
+            for key in ("incumbent", "bound"):
+                if key in record:
+                    record[key] = record[key] * s2
+        result.info.update(info)
+        return result
+
+
 def solve_lts(
     X,
     y,
@@ -284,49 +328,23 @@ def solve_lts(
     # Ctrl-C sets a flag for the whole fit (heuristics included): no kernel is interrupted
     # mid-call, the loops poll it, and the best fit so far comes back as `interrupted`.
     with catching_interrupts():
-        # The search runs on data of unit scale; objectives come back multiplied by sy^2 and
-        # coefficients by sy / sx, exactly (powers of two).
-        sx, sy = data_scales(X, y, fit_intercept)
-        X_orig, y_orig, l2_orig = X, y, l2
-        X, y, l2 = X / sx, y / sy, l2 / (sx * sx)
+        units = Units(*data_scales(X, y, fit_intercept))
+        original = (X, y, l2, code, h if h is not None else n)
+        X, y, l2 = X / units.sx, y / units.sy, l2 / units.sx**2
         if coef_bound is not None:
-            coef_bound = float(coef_bound) * sx / sy
+            coef_bound = float(coef_bound) * units.sx / units.sy
         if mode == "capped":
             if mu is None:
                 mu = default_mu(
                     X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed
                 )
             else:
-                mu = float(mu) / (sy * sy)
+                mu = float(mu) / units.sy**2
         mu = None if mu is None else float(mu)
 
-        def original(theta):
-            theta = np.asarray(theta, dtype=np.float64) * sy
-            theta[1:] /= sx
-            return theta
-
         def finish(result, theta, bound, info, scale=0.0):
-            theta = original(theta)
-            obj = float(
-                K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
-            )
-            info["inlier_mask"] = K.best_mask(
-                K.residuals(X_orig, y_orig, theta), code, h or n, (mu or 0.0) * sy * sy
-            )
-            info["mu"] = None if mu is None else mu * sy * sy
-            if info.get("coef_bound") is not None:
-                info["coef_bound"] = info["coef_bound"] * sy / sx
-            # A sum of squares plus non-negative penalties: 0 is always a valid bound.
-            bound = max(min(bound, obj / (sy * sy)), 0.0)
-            result.gap = relative_gap(obj / (sy * sy), bound, scale)
-            result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
-            for record in result.log:
-                for key in ("incumbent", "bound"):
-                    if key in record:
-                        record[key] = record[key] * sy * sy
             result.runtime = time.perf_counter() - start_time
-            result.info.update(info)
-            return result
+            return units.finish(result, theta, bound, info, mu, scale, *original)
 
         theta, obj, thetas = lts_heuristic(
             X,
@@ -376,10 +394,10 @@ def solve_lts(
             if time_limit is not None:
                 remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
             problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
-            if (sx, sy) != (1.0, 1.0):
+            if (units.sx, units.sy) != (1.0, 1.0):
                 problem.notes.append(
-                    f"Solved on X / {sx:g} and y / {sy:g}: objective and bound in this log are "
-                    f"in units of {sy:g}^2 (result_ is in the data's units)"
+                    f"Solved on X / {units.sx:g} and y / {units.sy:g}: objective and bound in "
+                    f"this log are in units of {units.sy:g}^2 (result_ is in the data's units)"
                 )
             result = solve(
                 problem,
