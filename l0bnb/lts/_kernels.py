@@ -328,7 +328,7 @@ def c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, max_steps):
         cand = ridge_fit(X, y, idx, l2, fit_intercept, box)
         obj = objective(X, y, cand, l2, mode, h, mu)
         steps += 1
-        if obj < best_obj - 1e-13 * max(1.0, abs(best_obj)):
+        if obj < best_obj - 1e-13 * abs(best_obj):
             best, best_obj = cand, obj
         else:
             break
@@ -474,7 +474,7 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
                     delta = -drop + eo * eo / (1.0 + levo)
                     if delta < best_delta:
                         best_delta, bi, bo = delta, i, o
-        if best_delta >= -1e-10 * max(1.0, abs(best_obj)):
+        if best_delta >= -1e-10 * abs(best_obj):
             break
         if bi >= 0:
             mask[bi] = False
@@ -482,7 +482,7 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
             mask[bo] = True
         cand = ridge_fit(X, y, np.flatnonzero(mask), l2, fit_intercept, 0.0)
         cand, obj, _ = c_steps(X, y, cand, l2, fit_intercept, 0.0, mode, h, mu, max_steps)
-        if obj < best_obj - 1e-13 * max(1.0, abs(best_obj)):
+        if obj < best_obj - 1e-13 * abs(best_obj):
             best, best_obj = cand, obj
             mask = best_mask(residuals(X, y, best), mode, h, mu)
         else:

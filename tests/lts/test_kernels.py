@@ -48,3 +48,24 @@ def test_cholesky_survives_a_singular_matrix():
     G = np.outer(a, a)
     assert np.all(np.isfinite(K.solve_spd(G, a)))
     assert np.all(np.isfinite(K.inverse_spd(G)))
+
+
+def test_c_steps_and_swaps_improve_at_any_scale():
+    """Improvement thresholds are relative: a tiny y (objective ~1e-14) still moves."""
+    from l0bnb.datasets import make_lts_instance
+
+    d = make_lts_instance(200, 3, contamination=0.2, seed=0)
+    X = np.asfortranarray(d.X)
+    results = []
+    for k in (1.0, 1e-8):
+        y = d.y * k
+        start = K.ridge_fit(X, y, np.arange(200), 0.0, True, 0.0)  # through the outliers
+        first = K.objective(X, y, start, 0.0, K.TRIMMED, 160, 0.0)
+        theta, obj, _ = K.c_steps(X, y, start, 0.0, True, 0.0, K.TRIMMED, 160, 0.0, 50)
+        assert obj < 0.5 * first
+        swapped, obj2 = K.swap_search(X, y, theta, 0.0, True, K.TRIMMED, 160, 0.0, 20, 5, 50)
+        assert obj2 <= obj
+        results.append((theta / k, obj / k**2, obj2 / k**2))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-9)
+    assert results[0][1] == pytest.approx(results[1][1], rel=1e-9)
+    assert results[0][2] == pytest.approx(results[1][2], rel=1e-9)
