@@ -10,14 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import (
-    GAP_LIMIT,
     HEURISTIC,
-    OPTIMAL,
-    OPTIMALITY_GAP,
+    SOLVER_LABELS,
     SolveResult,
+    final_status,
     relative_gap,
 )
 from ..engine.search import Limits, solve
@@ -234,6 +235,7 @@ class Units:
         return result
 
 
+@interruptible
 def solve_lts(
     X,
     y,
@@ -298,6 +300,7 @@ def solve_lts(
         ``solution`` is ``theta = (b0, beta)``; ``info`` holds ``h``, ``mu``, ``coef_bound``,
         ``box_binding`` and ``inlier_mask``.
     """
+    announce_compilation(__package__)
     start_time = time.perf_counter()
     X, y = check_arrays(X, y)
     # Numba compiles one specialisation per array flavour: keep to writeable arrays.
@@ -378,7 +381,7 @@ def solve_lts(
                 n_nodes=0,
                 runtime=0.0,
                 solution=theta,
-                solver="l0bnb-heuristic",
+                solver=SOLVER_LABELS["heuristic"],
             )
             return finish(result, theta, 0.0, info)
         if solver == "bnb":
@@ -418,6 +421,5 @@ def solve_lts(
         result.n_nodes = nodes
         result.box_binding = info["box_binding"]
         result = finish(result, theta, result.bound, info, problem.objective_scale())
-        if result.status == OPTIMAL and result.gap > OPTIMALITY_GAP:
-            result.status = GAP_LIMIT
+        result.status = final_status(result.status, result.gap)
         return result

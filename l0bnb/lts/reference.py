@@ -18,14 +18,14 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engine.result import (
-    GAP_LIMIT,
-    NODE_LIMIT,
-    OPTIMAL,
-    OPTIMALITY_GAP,
-    TIME_LIMIT,
-    SolveResult,
-    relative_gap,
+from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
+from ..reference.outer_approximation import (
+    CLOSED,
+    OUT_OF_TIME,
+    OAProgress,
+    make_highs,
+    oa_result,
+    run_rounds,
 )
 from .refit import lts_objective, subset_fit
 
@@ -74,7 +74,7 @@ def brute_force_lts(
         n_nodes=count,
         runtime=time.perf_counter() - start,
         solution=best_theta,
-        solver="brute-force",
+        solver=SOLVER_LABELS["brute_force"],
     )
 
 
@@ -260,7 +260,9 @@ def solve_lts_reference(
         E=E,
         quadratic=(solver == "scip"),
     )
-    lower, log, rounds = -math.inf, [], 0
+    # The objective of the empty fit (all residuals y) is the scale of the gap's floor.
+    progress = OAProgress(start=t0, scale=0.5 * float(y @ y) + 1e-300)
+    progress.offer(best, upper)
     fit_box = box if l2 == 0 else None
 
     def refit(z):
@@ -268,6 +270,7 @@ def solve_lts_reference(
         theta, _ = subset_fit(X, y, idx, l2=l2, fit_intercept=fit_intercept, box=fit_box)
         return theta, lts_objective(X, y, theta, **kw)
 
+    info = {"M": M, "E": E, "B": B}
     if solver == "scip":
         from pyomo.contrib.solver.common.factory import SolverFactory
 
@@ -277,80 +280,46 @@ def solve_lts_reference(
             tee=False,
             load_solutions=False,
             raise_exception_on_nonoptimal_result=False,
-            time_limit=max(time_limit - (time.perf_counter() - t0), 1e-3),
+            time_limit=max(time_limit - progress.elapsed, 1e-3),
             rel_gap=gap_tol,
             solver_options={"display/verblevel": 0},
         )
-        if res.objective_bound is not None:
-            lower = float(res.objective_bound)
+        progress.raise_lower(res.objective_bound)
         if res.incumbent_objective is not None:
             res.solution_loader.load_vars()
             z = np.array([model.z[i].value or 0.0 for i in range(n)])
-            theta, value = refit(z)
-            if value < upper:
-                upper, best = value, theta
-        rounds = 1
-    elif solver == "highs":
-        from pyomo.contrib.appsi.solvers import Highs
-
-        r0 = y - start[0] - X @ start[1:]
-        z0 = np.zeros(n)
-        for c in (0.25 * E, 0.5 * E, E):
-            _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
-            _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
-        _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
-        opt = Highs()
-        opt.config.load_solution = False
-        opt.config.mip_gap = gap_tol / 10.0
-        opt.highs_options = {"output_flag": False, "mip_abs_gap": 0.0}
-        while rounds < max_rounds:
-            remaining = time_limit - (time.perf_counter() - t0)
-            if remaining <= 0:
-                break
-            rounds += 1
-            opt.config.time_limit = remaining
-            res = opt.solve(model)
-            if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
-                lower = max(lower, float(res.best_objective_bound))
-            if res.best_feasible_objective is None:
-                break
-            opt.load_vars()
-            z = np.round([model.z[i].value or 0.0 for i in range(n)])
-            e = np.array([model.e[i].value or 0.0 for i in range(n)])
-            beta = np.array([model.beta[j].value or 0.0 for j in range(p)])
-            theta, value = refit(z)
-            if value < upper:
-                upper, best = value, theta
-            rt = y - theta[0] - X @ theta[1:]
-            _add_cuts(model, e, z, beta, l2)
-            _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
-            log.append(
-                {"round": rounds, "lower": lower, "upper": upper, "time": time.perf_counter() - t0}
-            )
-            if verbose:
-                print(f"round {rounds:3d}  lower {lower:.10g}  upper {upper:.10g}")
-            if relative_gap(upper, lower) <= gap_tol:
-                break
-    else:
+            progress.offer(*refit(z))
+        progress.record(1, verbose)
+        stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
+        return oa_result(progress, 1, "scip", gap_tol, stop, info)
+    if solver != "highs":
         raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'scip'")
-    bound = min(lower, upper)
-    gap = relative_gap(upper, bound)
-    elapsed = time.perf_counter() - t0
-    if gap <= OPTIMALITY_GAP:
-        status = OPTIMAL
-    elif gap <= gap_tol:
-        status = GAP_LIMIT
-    else:
-        status = TIME_LIMIT if elapsed >= time_limit else NODE_LIMIT
-    return SolveResult(
-        status=status,
-        objective=upper,
-        bound=bound,
-        gap=gap,
-        n_nodes=rounds,
-        runtime=elapsed,
-        solution=best,
-        log=log,
-        solver=f"reference-{solver}",
-        info={"M": M, "E": E, "B": B},
+    r0 = y - start[0] - X @ start[1:]
+    z0 = np.zeros(n)
+    for c in (0.25 * E, 0.5 * E, E):
+        _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
+        _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
+    _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
+    opt = make_highs(gap_tol / 10.0)
+
+    def separate():
+        z = np.round([model.z[i].value or 0.0 for i in range(n)])
+        e = np.array([model.e[i].value or 0.0 for i in range(n)])
+        beta = np.array([model.beta[j].value or 0.0 for j in range(p)])
+        theta, value = refit(z)
+        progress.offer(theta, value)
+        rt = y - theta[0] - X @ theta[1:]
+        _add_cuts(model, e, z, beta, l2)
+        _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
+
+    rounds, stop = run_rounds(
+        opt,
+        model,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        verbose=verbose,
     )
+    return oa_result(progress, rounds, "highs", gap_tol, stop, info)

@@ -11,13 +11,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
+from .._estimator import interruptible, warn_if_limited
+from .._first_use import announce_compilation
 from .._validation import check_limits
-from ..engine.result import HEURISTIC, SolveResult, relative_gap
+from ..engine.interrupt import catching_interrupts, expired, stop_requested
+from ..engine.result import HEURISTIC, INTERRUPTED, SOLVER_LABELS, SolveResult, relative_gap
 from ..engine.search import Limits, solve
+from ._cv import choose, least_squares
 from ._harvest import harvest
 from ._problem import RuleProblem, bcd_path, l0_max
-from ._text import Rule, node_conditions, rule_text
+from ._stability import selection_frequency
+from ._text import Rule, node_conditions, readable, rule_text
 
 
 def _check_params(est) -> None:
@@ -34,8 +38,8 @@ def _check_params(est) -> None:
     if k is not None and (not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1):
         raise ValueError(f"n_rules must be an integer >= 1 or None, got {k!r}.")
     number("l0", est.l0)
-    number("depth_penalty", est.depth_penalty)
-    number("l2", est.l2)
+    number("depth_penalty", est.depth_penalty, allow_none=True)
+    number("l2", est.l2, allow_none=True)
     if k is None and est.l0 == 0 and est.depth_penalty == 0:
         raise ValueError(
             "n_rules=None (penalized form) needs l0 > 0 or depth_penalty > 0; otherwise "
@@ -43,13 +47,18 @@ def _check_params(est) -> None:
         )
     if est.solver not in ("bnb", "path"):
         raise ValueError(f"solver must be 'bnb' or 'path', got {est.solver!r}.")
-    if est.solver == "bnb" and not est.l2 > 0:
+    if est.solver == "bnb" and est.l2 is not None and not est.l2 > 0:
         raise ValueError("solver='bnb' needs l2 > 0 (it bounds the rule weights).")
     if est.depth_measure not in ("path", "features"):
         raise ValueError(f"depth_measure must be 'path' or 'features', got {est.depth_measure!r}.")
     md = est.max_depth
     if md is not None and (not isinstance(md, numbers.Integral) or isinstance(md, bool) or md < 1):
         raise ValueError(f"max_depth must be an integer >= 1 or None, got {md!r}.")
+    if est.refit not in (None, True, False):
+        raise ValueError(f"refit must be True, False or None, got {est.refit!r}.")
+    cv = est.cv
+    if not isinstance(cv, numbers.Integral) or isinstance(cv, bool) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2, got {cv!r}.")
     check_limits(est.time_limit, est.max_nodes, est.gap_tol)
 
 
@@ -64,6 +73,7 @@ class _Fitted:
     y_mean: float
     y_scale: float
     n: int
+    X: np.ndarray
 
 
 @dataclass
@@ -112,7 +122,8 @@ class RulePath:
         i = int(fits[np.argmax(self.n_rules[fits])])
         base = self._extractor
         est = clone(base).set_params(n_rules=int(n_rules), solver="path", estimator=base.estimator)
-        for name in ("estimator_", "n_features_in_", "feature_names_in_"):
+        names = ("estimator_", "n_features_in_", "feature_names_in_", "l2_", "depth_penalty_")
+        for name in names + ("refit_", "cv_scores_"):
             if hasattr(base, name):
                 setattr(est, name, getattr(base, name))
         # The point is scored with the extractor's own costs (its l0 and depth penalty).
@@ -122,8 +133,9 @@ class RulePath:
         value = problem.objective(self._weights[i])
         # The objective is a sum of squares and nonnegative penalties, so 0 is a valid bound.
         result = SolveResult(
-            HEURISTIC, value, 0.0, relative_gap(value, 0.0), 0, 0.0, self._weights[i],
-            solver="l0bnb-path",
+            HEURISTIC, value, 0.0, relative_gap(value, 0.0, problem.objective_scale()), 0, 0.0,
+            self._weights[i],
+            solver=SOLVER_LABELS["path"],
         )  # fmt: skip
         est._finish(self._fitted, self._weights[i], result)
         return est
@@ -156,18 +168,24 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         ``depth_penalty`` positive).
     l0 : float, default=0.0
         Cost of each rule (in units of the scaled half mean squared error).
-    depth_penalty : float, default=0.0
-        Extra cost per condition (or per distinct feature) of a rule.
+    depth_penalty : float or None, default=None
+        Extra cost per condition (or per distinct feature) of a rule. ``None``: chosen by
+        cross-validation among 0, 0.001 and 0.005.
     max_depth : int or None, default=None
         Drop candidate rules deeper than this.
     depth_measure : {"path", "features"}, default="path"
         Depth of a rule: conditions on its tree path, or distinct features on it.
-    l2 : float, default=1e-3
-        Ridge penalty on the scaled weights (``> 0`` for ``solver="bnb"``).
+    l2 : float or None, default=None
+        Ridge penalty on the scaled weights (``> 0`` for ``solver="bnb"``). ``None``: chosen
+        by cross-validation among 0.01, 0.03, 0.1, 0.3 and 1.
     fit_intercept : bool, default=True
-    refit : bool, default=False
-        Refit the selected rules by least squares; the optimizer's weights stay in
-        ``solution_coef_``.
+    refit : bool or None, default=None
+        Refit the selected rules by least squares (the penalty then only chooses them); the
+        optimizer's weights stay in ``solution_coef_``. ``None``: chosen by
+        cross-validation (the ridge weights of the optimizer often predict better).
+    cv : int, default=3
+        Folds of the built-in cross-validation of the settings left at ``None``. It runs
+        the fast path solver with the ensemble fixed, inside ``time_limit``.
     solver : {"bnb", "path"}, default="bnb"
     time_limit : float or None, default=60.0
         Wall-clock seconds for the whole fit (fitting the ensemble and harvesting included).
@@ -199,6 +217,13 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         objective is nonnegative).
     y_mean_, y_scale_ : float
         Scaling of the response used by the objective.
+    l2_, depth_penalty_ : float
+        The values used (the given ones, or those chosen by cross-validation).
+    refit_ : bool
+        Whether ``coef_`` is the least-squares refit.
+    cv_scores_ : dict
+        Held-out squared error summed over folds, keyed by ``(l2, depth_penalty, refit)``
+        (empty when nothing was cross-validated).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string feature names.
@@ -231,12 +256,13 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         prefit=False,
         n_rules=10,
         l0=0.0,
-        depth_penalty=0.0,
+        depth_penalty=None,
         max_depth=None,
         depth_measure="path",
-        l2=1e-3,
+        l2=None,
         fit_intercept=True,
-        refit=False,
+        refit=None,
+        cv=3,
         solver="bnb",
         time_limit=60.0,
         max_nodes=None,
@@ -254,6 +280,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         self.l2 = l2
         self.fit_intercept = fit_intercept
         self.refit = refit
+        self.cv = cv
         self.solver = solver
         self.time_limit = time_limit
         self.max_nodes = max_nodes
@@ -278,13 +305,21 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             est = clone(self.estimator)
         return est.fit(X, y)
 
-    def _prepare(self, X, y) -> _Fitted:
+    def _setup(self, X, y, deadline: float):
+        """Check, fit the ensemble and settle ``l2_``, ``depth_penalty_``, ``refit_``."""
         _check_params(self)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
         if self.prefit and self.estimator is not None:
             # Fail on unfitted or unsupported models before anything else happens.
             harvest(self.estimator)
         self.estimator_ = self._ensemble(X, y)
+        settings, self.cv_scores_ = choose(self, X, y, deadline)
+        self.l2_ = settings["l2"]
+        self.depth_penalty_ = settings["depth_penalty"]
+        self.refit_ = settings["refit"]
+        return X, y
+
+    def _prepare(self, X, y) -> _Fitted:
         pool = harvest(self.estimator_)
         if pool.feature.max(initial=-1) >= X.shape[1]:
             raise ValueError(
@@ -303,7 +338,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         y_mean = float(y.mean()) if self.fit_intercept else 0.0
         scale = float(np.sqrt(np.mean((y - y_mean) ** 2)))
         scale = scale if scale > 0 else 1.0
-        depth_cost = np.where(candidate, float(self.depth_penalty) * depth, 0.0)
+        depth_cost = np.where(candidate, float(self.depth_penalty_) * depth, 0.0)
         cost = np.where(candidate, float(self.l0) + depth_cost, 0.0)
         problem = RuleProblem(
             indptr,
@@ -314,12 +349,12 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             candidate,
             cost,
             (y - y_mean) / scale,
-            max(float(self.l2), 1e-300) if self.solver == "path" else self.l2,
+            max(float(self.l2_), 1e-300),
             k=self.n_rules,
             fit_intercept=self.fit_intercept,
         )
-        problem.l2 = float(self.l2)
-        return _Fitted(pool, problem, depth, depth_cost, y_mean, scale, n)
+        problem.l2 = float(self.l2_)
+        return _Fitted(pool, problem, depth, depth_cost, y_mean, scale, n, X)
 
     def _path_solution(self, fitted: _Fitted, deadline: float) -> np.ndarray:
         """Best polished path model: every grid point (its ``n_rules`` strongest rules when
@@ -347,10 +382,11 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             value, w = problem.bcd(w)
             if value < best:
                 best, best_w = value, w
-            if time.perf_counter() >= deadline:
+            if expired(deadline):
                 break
         return best_w
 
+    @interruptible
     def fit(self, X, y):
         """Harvest the rules of the ensemble and select the best few.
 
@@ -363,36 +399,45 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         -------
         self : RuleExtractor
         """
+        announce_compilation(__package__)
         start = time.perf_counter()
-        fitted = self._prepare(X, y)
         deadline = np.inf if self.time_limit is None else start + float(self.time_limit)
-        problem = fitted.problem
-        w = self._path_solution(fitted, deadline)
-        if self.solver == "path":
-            value = problem.objective(w)
-            result = SolveResult(
-                HEURISTIC,
-                value,
-                0.0,
-                relative_gap(value, 0.0),
-                0,
-                time.perf_counter() - start,
-                w,
-                solver="l0bnb-path",
-            )
-        else:
-            problem.incumbent_hint = w
-            remaining = (
-                None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
-            )
-            result = solve(
-                problem,
-                Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
-                verbose=bool(self.verbose),
-            )
+        # Ctrl-C only sets a flag from here on: the cross-validation and the path stop at
+        # their next check and the best rules found so far are returned (status interrupted).
+        with catching_interrupts():
+            X, y = self._setup(X, y, deadline)
+            fitted = self._prepare(X, y)
+            w = self._path_solution(fitted, deadline)
+            if self.solver == "path" or stop_requested():
+                result = self._path_result(fitted.problem, w, start)
+            else:
+                remaining = (
+                    None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
+                )
+                # The path's solution, polished by block coordinate descent, is the start.
+                result = solve(
+                    fitted.problem,
+                    Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
+                    verbose=bool(self.verbose),
+                    start=fitted.problem.bcd(w)[1],
+                )
             warn_if_limited(result, "Rule selection")
         self._finish(fitted, np.asarray(result.solution, dtype=np.float64), result)
         return self
+
+    def _path_result(self, problem: RuleProblem, w: np.ndarray, start: float) -> SolveResult:
+        """The path model as a result: no search, so the only bound is 0 (F >= 0)."""
+        value = problem.objective(w)
+        return SolveResult(
+            INTERRUPTED if stop_requested() else HEURISTIC,
+            value,
+            0.0,
+            relative_gap(value, 0.0, problem.objective_scale()),
+            0,
+            time.perf_counter() - start,
+            w,
+            solver=SOLVER_LABELS["path"],
+        )
 
     def _finish(self, fitted: _Fitted, w: np.ndarray, result: SolveResult) -> None:
         pool, problem = fitted.pool, fitted.problem
@@ -404,20 +449,12 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         coef = fitted.y_scale * w[support]
         intercept = fitted.y_mean + fitted.y_scale * mu
         self.solution_coef_ = coef.copy()
-        if self.refit and support.size:
-            A = problem.columns(support)
+        if self.refit_ and support.size:
             y = fitted.y_mean + fitted.y_scale * problem.y
-            if self.fit_intercept:
-                Ac, yc = A - A.mean(0), y - y.mean()
-            else:
-                Ac, yc = A, y
-            gram = Ac.T @ Ac
-            gram[np.diag_indices_from(gram)] += 1e-8 * max(1.0, float(np.trace(gram)))
-            coef = np.linalg.solve(gram, Ac.T @ yc)
-            intercept = float(y.mean() - A.mean(0) @ coef) if self.fit_intercept else 0.0
+            coef, intercept = least_squares(problem.columns(support), y, self.fit_intercept)
         rules = []
         for j, v in enumerate(support):
-            conds = node_conditions(pool, int(v), names)
+            conds = readable(node_conditions(pool, int(v), names), fitted.X)
             t = int(pool.tree[v])
             rules.append(
                 Rule(
@@ -548,10 +585,18 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         RulePath
+            Ctrl-C stops the path as a whole; the points finished so far are returned.
         """
-        # The grid sets l0; n_rules plays no part (bcd_path ignores the problem's budget).
-        # A prefit ensemble is used as given (clone would drop its fitted state).
-        est = clone(self).set_params(n_rules=1, solver="path", estimator=self.estimator)
+        with catching_interrupts():
+            return self._path(X, y, l0, n_l0, eps, max_rules, solver)
+
+    def _path(self, X, y, l0, n_l0, eps, max_rules, solver):
+        # The grid sets l0 (bcd_path ignores the problem's budget); n_rules only scores the
+        # cross-validation of unset settings. A prefit ensemble is used as given (clone would
+        # drop its fitted state).
+        k = 10 if self.n_rules is None else self.n_rules
+        est = clone(self).set_params(n_rules=k, solver="path", estimator=self.estimator)
+        X, y = est._setup(X, y, np.inf)
         fitted = est._prepare(X, y)
         est.set_params(n_rules=self.n_rules, solver=self.solver)
         problem = fitted.problem
@@ -563,6 +608,8 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         points = bcd_path(problem, fitted.depth_cost, np.asarray(grid), max_rules)
         rows = []
         for value_l0, w, _ in points:
+            if stop_requested():
+                break
             if np.count_nonzero(w) > max_rules:
                 continue
             bound = np.nan
@@ -576,39 +623,29 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 problem.candidate,
                 cost,
                 problem.y,
-                max(self.l2, 1e-300),
+                max(est.l2_, 1e-300),
                 None,
                 self.fit_intercept,
             )
             if solver == "bnb":
-                exact.incumbent_hint = w
                 res = solve(
                     exact,
                     Limits(
                         time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol
                     ),
+                    start=exact.bcd(w)[1],
                 )
                 w, bound = np.asarray(res.solution), res.bound
             rows.append((value_l0, w, exact.objective(w), bound))
         rows.sort(key=lambda row: np.count_nonzero(row[1]))
-        texts = []
-        for _, w, _, _ in rows:
-            texts.append(
-                [
-                    rule_text(
-                        node_conditions(
-                            fitted.pool,
-                            int(v),
-                            getattr(
-                                est,
-                                "feature_names_in_",
-                                [f"x{j}" for j in range(est.n_features_in_)],
-                            ),
-                        )
-                    )
-                    for v in np.flatnonzero(w)
-                ]
-            )
+        names = getattr(est, "feature_names_in_", [f"x{j}" for j in range(est.n_features_in_)])
+        texts = [
+            [
+                rule_text(readable(node_conditions(fitted.pool, int(v), names), fitted.X))
+                for v in np.flatnonzero(w)
+            ]
+            for _, w, _, _ in rows
+        ]
         return RulePath(
             l0=np.array([r[0] for r in rows]),
             n_rules=np.array([np.count_nonzero(r[1]) for r in rows], dtype=np.int64),
@@ -620,6 +657,39 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             _extractor=est,
             _fitted=fitted,
         )
+
+    def stability(self, X, y, n_bootstrap=20, solver="path", random_state=None):
+        """How often each rule is selected again on bootstrap samples (ensemble fixed).
+
+        The fitted ensemble and settings (``l2_``, ``depth_penalty_``, ``refit_``) are kept;
+        the selection is refitted on ``n_bootstrap`` bootstrap samples of ``(X, y)`` (usually
+        the training data). Compare ``dice`` with SIRUS's stability or the lasso's.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        n_bootstrap : int, default=20
+        solver : {"path", "bnb"}, default="path"
+            Solver of the refits (``"bnb"`` uses the model's ``time_limit`` per refit).
+        random_state : int or None, default=None
+            Seed of the bootstrap samples.
+
+        Returns
+        -------
+        RuleStability
+            Rules selected at least once with their selection frequency, whether the
+            model holds them, and the mean pairwise Dice index of the bootstrap rule sets.
+            Ctrl-C stops the refits; the report covers those finished.
+        """
+        check_is_fitted(self)
+        X, y = validate_data(self, X, y, reset=False, y_numeric=True, dtype=np.float64)
+        k = n_bootstrap
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 2:
+            raise ValueError(f"n_bootstrap must be an integer >= 2, got {k!r}.")
+        if solver not in ("bnb", "path"):
+            raise ValueError(f"solver must be 'bnb' or 'path', got {solver!r}.")
+        return selection_frequency(self, X, y, int(k), solver, random_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,10 +18,9 @@ best bound) and from the residual of the best solution found.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
@@ -89,6 +88,8 @@ class RuleProblem:
         self.fit_intercept = bool(fit_intercept)
         self.relax_sweeps = int(relax_sweeps)
         self.bcd_every = int(bcd_every)
+        # The engine applies the schedule: BCD at the root and every bcd_every-th node.
+        self.heuristic_period = self.bcd_every
         self.count = np.diff(self.indptr)
         self.parent = np.full(self.m, -1, dtype=np.int64)
         internal = np.flatnonzero(self.left >= 0)
@@ -97,9 +98,7 @@ class RuleProblem:
         self.tree = np.repeat(np.arange(self.tree_start.size - 1), np.diff(self.tree_start))
         self.relax_tol = 1e-12
         #: Coefficients of a known good solution used as the first incumbent.
-        self.incumbent_hint = None
         self._best = (np.inf, None)
-        self._n_relaxed = 0
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -110,6 +109,11 @@ class RuleProblem:
             f"{int(self.candidate.sum())}, trees = {self.tree_start.size - 1}, {form}, "
             f"l2 = {self.l2:.6g}"
         ]
+
+    def objective_scale(self) -> float:
+        """Objective of the empty model: the floor of the relative gap's denominator."""
+        yc = self.y - (self.y.mean() if self.fit_intercept else 0.0)
+        return float(max(0.5 * np.mean(yc**2), np.finfo(float).tiny))
 
     def residual(self, w: np.ndarray) -> tuple[np.ndarray, float]:
         """Residual ``y - mu - M w`` at the best intercept for ``w``, and that intercept."""
@@ -201,9 +205,9 @@ class RuleProblem:
         )
         return self.objective(w), w
 
-    def _remember(self, value: float, w: np.ndarray | None) -> None:
-        if w is not None and value < self._best[0]:
-            self._best = (value, w)
+    def on_incumbent(self, value: float, w: np.ndarray) -> None:
+        """The engine's new incumbent: its residual gives a second dual point at every node."""
+        self._best = (value, w)
 
     # ---- Problem protocol --------------------------------------------------------------
 
@@ -212,16 +216,7 @@ class RuleProblem:
         return Node(bound=-np.inf, depth=0, state=state, warm=(np.zeros(self.m), None))
 
     def initial_incumbent(self, deadline: float):
-        if self.incumbent_hint is not None:
-            w = np.asarray(self.incumbent_hint, dtype=np.float64).copy()
-            value = self.objective(w)
-            if np.isfinite(value):
-                value, w = self.bcd(w)
-                self._remember(value, w)
-                return value, w
-        value, w = self.bcd(np.zeros(self.m))
-        self._remember(value, w)
-        return value, w
+        return self.bcd(np.zeros(self.m))
 
     def _relax_at(self, state, w, tau, deadline):
         """Solve the relaxation at shift ``tau`` from ``w`` (in place); bound and antichain."""
@@ -249,12 +244,10 @@ class RuleProblem:
         return float(max(gamma[free].max(initial=0.0), 1e-12))
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
-        self._n_relaxed += 1
         state = node.state
         ones = np.flatnonzero(state == ONE)
         if not np.any(state == FREE):
             value, w = self.refit(ones)
-            self._remember(value, w)
             return Relaxation(
                 bound=value, value=value, solution=w, integral=True, candidate=(value, w)
             )
@@ -276,12 +269,12 @@ class RuleProblem:
             bound, sel = self._relax_at(state, w, tau, deadline)
             if bound > best[0]:
                 best = (bound, w, sel, tau)
-            if bound >= cutoff or time.perf_counter() >= deadline:
+            if bound >= cutoff or expired(deadline):
                 break
         if tau0 is None and best[3] is not None and best[0] < cutoff:
             # Refine the best shift on a finer logarithmic grid around it.
             for factor in (2.0, 0.5, 1.41, 0.71):
-                if best[3] == 0.0 or time.perf_counter() >= deadline:
+                if best[3] == 0.0 or expired(deadline):
                     break
                 w = best[1].copy()
                 tau = best[3] * factor
@@ -295,7 +288,6 @@ class RuleProblem:
             if other > bound:
                 bound, sel = other, other_sel
         value, cand = self.refit(np.flatnonzero(sel))
-        self._remember(value, cand)
         cp = self.cost + tau
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(cp > 0, np.abs(w) * np.sqrt(self.l2 / np.maximum(cp, 1e-300)), 1.0)
@@ -312,10 +304,7 @@ class RuleProblem:
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         if relaxation.candidate is None:
             return None
-        if node.depth > 0 and self._n_relaxed % self.bcd_every:
-            return None
         value, w = self.bcd(relaxation.candidate[1])
-        self._remember(value, w)
         return value, w
 
     def _ancestors(self, v):
@@ -407,7 +396,7 @@ def bcd_path(
     r, mu = problem.residual(w)
     out = []
     for l0 in l0_grid:
-        if time.perf_counter() >= deadline:
+        if expired(deadline):
             break
         cost = np.ascontiguousarray(l0 + depth_cost, dtype=np.float64)
         mu, value, _ = kern.bcd(

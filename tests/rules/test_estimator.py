@@ -18,6 +18,7 @@ from l0bnb.rules._harvest import harvest
 
 SMALL_FOREST = RandomForestRegressor(n_estimators=4, max_depth=2, random_state=0)
 
+
 def data(n=200, seed=0):
     d = make_rule_regression(n_samples=n, n_features=6, n_rules=3, snr=5.0, random_state=seed)
     return d.X, d.y
@@ -87,32 +88,76 @@ def test_other_ensembles_reproduce_their_predictions(model):
     np.testing.assert_allclose(pred, model.predict(X), rtol=1e-10, atol=1e-10)
 
 
-def parse_and_apply(text, names, X):
-    """An independent reading of a printed rule (float32 comparisons, as documented)."""
-    ok = np.ones(X.shape[0], dtype=bool)
-    x32 = X.astype(np.float32)
+def parse(text):
+    """An independent reading of a printed rule: ``(name, op, value)`` triples."""
+    out = []
     for part in text.split(" and "):
         m = re.fullmatch(r"(\S+) < (\S+) <= (\S+)", part)
         if m:
-            lo, name, hi = float(m[1]), m[2], float(m[3])
-            col = x32[:, names.index(name)]
-            ok &= (col > lo) & (col <= hi)
-            continue
-        name, op, value = part.split(" ")
-        col = x32[:, names.index(name)]
+            out += [(m[2], ">", m[1]), (m[2], "<=", m[3])]
+        else:
+            out.append(tuple(part.split(" ")))
+    return out
+
+
+def parse_and_apply(text, names, X, float32=True):
+    """Apply a printed rule by hand, comparing ``float32(x)`` (as documented) or ``x``."""
+    ok = np.ones(X.shape[0], dtype=bool)
+    Z = X.astype(np.float32).astype(np.float64) if float32 else X
+    for name, op, value in parse(text):
+        col = Z[:, names.index(name)]
         ok &= col <= float(value) if op == "<=" else col > float(value)
     return ok
 
 
-def test_printed_rules_applied_by_hand_give_the_predictions():
+def significant(value):
+    return len(re.sub(r"[^0-9]", "", value.split("e")[0]).strip("0")) or 1
+
+
+def fewer_digits_separate(value, col):
+    """Whether a decimal with fewer significant digits than ``value`` splits ``col`` alike."""
+    digits = significant(value)
+    t = float(value)
+    left = col <= t
+    lo, hi = col[left].max(initial=-np.inf), col[~left].min(initial=np.inf)
+    for d in range(1, digits):
+        top = int(np.floor(np.log10(max(abs(lo), abs(hi), 1e-300)))) + 1
+        for e in range(top - 3, top + 1):
+            step = 10.0 ** (e - d + 1)
+            for s in np.arange(np.floor(lo / step) - 1, np.ceil(hi / step) + 2) * step:
+                s = float(f"{s:.{d}g}")
+                if np.array_equal(col <= s, left):
+                    return True
+    return False
+
+
+def test_printed_rules_are_short_and_keep_the_training_rows_exact_values_in_rules():
     X, y = data(seed=1)
     Xtest, _ = data(seed=2)
     forest = RandomForestRegressor(n_estimators=6, max_depth=3, random_state=1)
     model = RuleExtractor(forest, n_rules=5, solver="path").fit(X, y)
     names = [f"x{j}" for j in range(X.shape[1])]
+    texts = model.get_feature_names_out()
+    # Same rows as the exact rule on the training data, read in float32 or float64.
+    for float32 in (True, False):
+        by_hand = np.column_stack([parse_and_apply(t, names, X, float32) for t in texts])
+        np.testing.assert_array_equal(by_hand, model.transform(X))
+    # Shortest: no decimal with fewer significant digits splits the training column alike.
+    digits = []
+    for text in texts:
+        for name, _, value in parse(text):
+            col = X[:, names.index(name)]
+            assert not fewer_digits_separate(value, col), (text, value)
+            digits.append(significant(value))
+    assert max(digits) <= 6
+    # The exact thresholds stay in rules_: exact texts reproduce transform on new data too.
+    thresholds = set(harvest(model.estimator_).threshold.tolist())
+    for rule in model.rules_:
+        for c in rule.conditions:
+            assert {b for b in (c.lower, c.upper) if np.isfinite(b)} <= thresholds
     for Z in (X, Xtest):
         by_hand = np.column_stack(
-            [parse_and_apply(t, names, Z) for t in model.get_feature_names_out()]
+            [parse_and_apply(r.exact_text, names, Z) for r in model.rules_]
         ).astype(float)
         np.testing.assert_array_equal(by_hand, model.transform(Z))
         np.testing.assert_allclose(model.predict(Z), model.intercept_ + by_hand @ model.coef_)
@@ -123,7 +168,7 @@ def test_constraints_and_objective_from_public_attributes():
     X, y = data(seed=3)
     forest = RandomForestRegressor(n_estimators=5, max_depth=3, random_state=3)
     model = RuleExtractor(
-        forest, n_rules=4, l0=0.001, depth_penalty=0.002, max_depth=2, time_limit=20
+        forest, n_rules=4, l0=0.001, depth_penalty=0.002, max_depth=2, refit=False, time_limit=20
     ).fit(X, y)
     rules = model.rules_
     assert 1 <= len(rules) <= 4 and all(r.depth <= 2 for r in rules)
@@ -136,8 +181,8 @@ def test_constraints_and_objective_from_public_attributes():
     T = model.transform(X)
     r = (y - model.intercept_ - T @ model.coef_) / model.y_scale_
     w = model.coef_ / model.y_scale_
-    F = 0.5 * np.mean(r**2) + model.l2 * w @ w
-    F += sum(model.l0 + model.depth_penalty * rule.depth for rule in rules)
+    F = 0.5 * np.mean(r**2) + model.l2_ * w @ w
+    F += sum(model.l0 + model.depth_penalty_ * rule.depth for rule in rules)
     assert F == pytest.approx(model.result_.objective, rel=1e-10)
     assert model.result_.status == "optimal"
     assert model.result_.bound <= model.result_.objective
@@ -215,7 +260,9 @@ class TestBadInput:
         [
             (dict(n_rules=0), "n_rules must be"),
             (dict(n_rules=2.5), "n_rules must be"),
-            (dict(n_rules=None), "needs l0 > 0"),
+            (dict(n_rules=None, depth_penalty=0.0), "needs l0 > 0"),
+            (dict(cv=1), "cv must be"),
+            (dict(refit="yes"), "refit must be"),
             (dict(l0=-1.0), "l0 must be"),
             (dict(depth_penalty=np.nan), "depth_penalty must be"),
             (dict(l2=0.0), "needs l2 > 0"),
