@@ -13,6 +13,8 @@ def test_selection_matches_numpy(seed):
     values = rng.normal(size=n)
     if seed % 2:  # many ties
         values = np.round(values)
+    if seed == 4:  # all equal (exact fits: many zero residuals)
+        values = np.zeros(n)
     for k in range(n):
         assert K.kth_smallest(values, k) == np.sort(values)[k]
     idx = rng.permutation(n)[: max(1, n // 2)].astype(np.int64)
