@@ -71,3 +71,42 @@ def test_c_steps_and_swaps_improve_at_any_scale():
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-9)
     assert results[0][1] == pytest.approx(results[1][1], rel=1e-9)
     assert results[0][2] == pytest.approx(results[1][2], rel=1e-9)
+
+
+PRECOMPILED_CHECK = """
+import numba
+from l0bnb.datasets import make_lts_instance
+from l0bnb.lts import _kernels as K
+from l0bnb.lts._solve import compile_kernels, solve_lts
+
+def signatures():
+    return {
+        name: len(getattr(K, name).signatures)
+        for name in dir(K)
+        if isinstance(getattr(K, name), numba.core.registry.CPUDispatcher)
+    }
+
+for solver in ("box", "pattern", "heuristic"):
+    compile_kernels(solver)
+before = signatures()
+for p in (2, 8):  # box search, pattern search
+    d = make_lts_instance(60, p, contamination=0.2, seed=1)
+    for l2 in (0.0, 1.0):
+        solve_lts(d.X, d.y, trim_fraction=0.2, l2=l2, max_nodes=30)
+        solve_lts(d.X, d.y, mode="capped", l2=l2, max_nodes=30)
+        solve_lts(d.X, d.y, l2=l2, solver="heuristic")
+extra = {k: v for k, v in signatures().items() if v != before.get(k)}
+assert not extra, extra
+"""
+
+
+def test_fits_need_no_kernel_beyond_the_precompiled_ones():
+    """compile_kernels (run before a fit's clock starts) covers every specialisation a fit
+    uses; checked in a fresh interpreter so other tests' compilations cannot hide a gap."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", PRECOMPILED_CHECK], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
