@@ -10,6 +10,15 @@ Usage::
 
     python benchmarks/lts.py --quick --out benchmarks/results/lts_quick.md
     python benchmarks/lts.py --out benchmarks/results/lts.md   # n up to 10^4, p up to 20
+    python benchmarks/lts.py --ladder --out benchmarks/results/lts_ladder.md  # issue 16
+
+``--fixed-inliers`` measures, on the ladder's instances, how the pattern relaxation's node
+bound grows with the number of true inliers fixed at a node (research log, docs/lts_research.md).
+
+``--ladder`` runs the research ladder of beyond-p-7 certification (n = 1000 / 5000, p = 10 / 20;
+20 % vertical outliers and 30 % bad-leverage clusters; intercept; l2 = 0 and l2 = 1e-3 n;
+h = n - number of outliers) and reports, per run, the root gap, the final gap, nodes and the
+time to a 1 % gap.
 
 Timings on a shared machine are inflated; the markdown records the command and versions.
 """
@@ -155,6 +164,140 @@ def instance_rows(n, p, kind, contamination, time_limit, seed=0, with_scip=False
     return rows
 
 
+LADDER = ((1000, 10), (5000, 10), (5000, 20))
+
+
+def root_gap(result):
+    """Gap after the first node (the root relaxation), in the log's records."""
+    for rec in result.log:
+        if rec.get("nodes", 0) >= 1:
+            return rec["gap"]
+    return None
+
+
+def ladder_rows(time_limit, rungs=LADDER, solver="bnb"):
+    rows = []
+    for n, p in rungs:
+        for kind, eps in CASES:
+            d = make_lts_instance(n, p, contamination=eps, outlier_type=kind, seed=0)
+            h = n - int(d.outliers.sum())
+            for l2 in (0.0, 1e-3 * n):
+                t = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = solve_lts(
+                        d.X, d.y, n_inliers=h, l2=l2, solver=solver, time_limit=time_limit
+                    )
+                row = dict(
+                    n=n,
+                    p=p,
+                    kind=f"{kind} {int(round(100 * eps))}%",
+                    l2=l2,
+                    search=res.info.get("search", solver),
+                    status=res.status,
+                    root_gap=root_gap(res),
+                    gap=res.gap,
+                    nodes=res.n_nodes,
+                    t_1pct=res.time_to_gap(0.01),
+                    time=time.perf_counter() - t,
+                    objective=res.objective,
+                    coef_err=float(np.linalg.norm(res.solution[1:] - d.coef)),
+                )
+                rows.append(row)
+                print(ladder_table(rows[-1:]), flush=True)
+    return rows
+
+
+def fixed_inlier_rows(rungs=LADDER, l2_per_n=1e-3, seed=0):
+    """Node bound of the pattern relaxation with m random inliers of the incumbent fixed.
+
+    The node contains the incumbent, so its optimum is at most UB; the RSS of the fixed
+    points (exact refit) is a trivial bound of the node. Free points' radii M_i come from
+    the ellipsoid of the fixed points (curvature from the fixed points).
+    """
+    from l0bnb.engine.nodes import Node
+    from l0bnb.lts import _kernels as K
+    from l0bnb.lts._pattern_problem import TrimmedProblem
+    from l0bnb.lts._solve import data_scales
+    from l0bnb.lts.refit import subset_fit
+
+    rows = []
+    for n, p in rungs:
+        for kind, eps in CASES:
+            d = make_lts_instance(n, p, contamination=eps, outlier_type=kind, seed=0)
+            h = n - int(d.outliers.sum())
+            sx, sy = data_scales(d.X, d.y, True)
+            X, y, l2 = d.X / sx, d.y / sy, l2_per_n * n / sx**2
+            heur = solve_lts(X, y, n_inliers=h, l2=l2, solver="heuristic")
+            ub, theta = heur.objective, heur.solution
+            prob = TrimmedProblem(X, y, h=h, l2=l2, start=(ub, theta))
+            prob.initial_incumbent(float("inf"))
+            inliers = np.flatnonzero(heur.info["inlier_mask"])
+            rng = np.random.default_rng(seed)
+            for m in (0, p + 1, 5 * (p + 1), 10 * (p + 1), 30 * (p + 1), h // 2):
+                state = np.full(n, K.FREE, dtype=np.int8)
+                state[rng.choice(inliers, m, replace=False)] = K.INLIER
+                fixed = state == K.INLIER
+                t = time.perf_counter()
+                node = Node(bound=-np.inf, depth=int(m > 0), state=state, warm=None)
+                rel = prob.relax(node, ub, float("inf"))
+                radii = prob._node_radii(prob._effective_types(state)[0])
+                rss, slope = 0.0, None
+                if m:
+                    fit, rss = subset_fit(X, y, np.flatnonzero(fixed), l2=l2)
+                    # Supergradient of the budget Lagrangian at eta = 0 (at the fixed points'
+                    # fit): sum over free points of z_i = |r_i| / M_i, minus the budget.
+                    r = np.abs(y - fit[0] - X @ fit[1:])
+                    slope = float((r[~fixed] / radii[~fixed]).sum()) - (n - h)
+                rows.append(
+                    dict(
+                        n=n,
+                        p=p,
+                        kind=f"{kind} {int(round(100 * eps))}%",
+                        m=m,
+                        bound=rel.bound / ub,
+                        rss=rss / ub,
+                        radius=float(np.median(radii[~fixed]) * sy),
+                        slope=slope,
+                        sigma=float(np.sqrt(ub / h) * sy),
+                        time=time.perf_counter() - t,
+                    )
+                )
+                print(fixed_inlier_table(rows[-1:]), flush=True)
+    return rows
+
+
+def fixed_inlier_table(rows):
+    lines = [
+        "| n | p | outliers | fixed inliers m | node bound / UB | RSS of fixed / UB "
+        "| median M_i (free) | sqrt(UB / h) | slope at eta = 0 | time (s) |",
+        "|" + "---|" * 10,
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']} | {r['p']} | {r['kind']} | {r['m']} | {r['bound']:.4f} | "
+            f"{r['rss']:.4f} | {r['radius']:.3g} | {r['sigma']:.3g} | {fmt(r['slope'], '.1f')} | "
+            f"{r['time']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def ladder_table(rows):
+    lines = [
+        "| n | p | outliers | l2 | search | status | root gap | gap | nodes | t 1% (s) "
+        "| time (s) | LTS obj | coef err |",
+        "|" + "---|" * 13,
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']} | {r['p']} | {r['kind']} | {r['l2']:g} | {r['search']} | "
+            f"{r['status']} | {fmt(r['root_gap'], '.2%')} | {r['gap']:.2%} | {r['nodes']} | "
+            f"{fmt(r['t_1pct'], '.1f')} | {r['time']:.1f} | {r['objective']:.6g} | "
+            f"{r['coef_err']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def fmt(v, spec):
     return "—" if v is None else format(v, spec)
 
@@ -210,6 +353,11 @@ def main(argv=None):
     parser.add_argument("--n", type=int, nargs="+", default=None, help="override the n grid")
     parser.add_argument("--p", type=int, nargs="+", default=None, help="override the p grid")
     parser.add_argument("--no-scip", action="store_true", help="skip the small SCIP instance")
+    parser.add_argument("--ladder", action="store_true", help="the p = 10 / 20 research ladder")
+    parser.add_argument("--solver", default="bnb", help="search for --ladder (bnb/box/pattern)")
+    parser.add_argument(
+        "--fixed-inliers", action="store_true", help="node bound vs fixed inliers (research)"
+    )
     args = parser.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
     if args.n:
@@ -221,6 +369,39 @@ def main(argv=None):
     # Compile the kernels once so no timing below includes Numba's compilation.
     warm = make_lts_instance(60, 2, seed=1)
     solve_lts(warm.X, warm.y, time_limit=2.0, n_starts=5)
+    cmd = argv if argv is not None else sys.argv[1:]
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if args.ladder or args.fixed_inliers:
+        rungs = LADDER
+        if args.n or args.p:
+            rungs = [(n, p) for n, p in LADDER if n in cfg["n"] and p in cfg["p"]]
+        if args.ladder:
+            title = "Penalised LTS: the p >= 10 ladder (issue 16)"
+            body = ladder_table(ladder_rows(args.time_limit or 60.0, rungs, args.solver))
+        else:
+            title = "Penalised LTS: pattern node bound vs fixed inliers (issue 16)"
+            body = fixed_inlier_table(fixed_inlier_rows(rungs))
+        text = "\n".join(
+            [
+                f"# {title}",
+                "",
+                f"Command: `python benchmarks/lts.py {' '.join(cmd)}`  ({stamp}, "
+                f"{platform.machine()})",
+                "",
+                f"Versions: {versions()}",
+                "",
+                f"Machine: {os.cpu_count()} cores; load average {load[0]:.2f} at the start "
+                f"and {os.getloadavg()[0]:.2f} at the end (shared: timings are inflated).",
+                "",
+                body,
+                "",
+            ]
+        )
+        print(text)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+        return
     rows = []
     for n_, p_ in () if args.no_scip else SCIP_SIZES:
         rows += instance_rows(n_, p_, "vertical", 0.2, limit, with_scip=True)
@@ -236,8 +417,6 @@ def main(argv=None):
         h = HEADLINE
         rows += instance_rows(h["n"], h["p"], h["outlier_type"], h["contamination"], 60.0)
         print(table(rows[-5:]), flush=True)
-    cmd = argv if argv is not None else sys.argv[1:]
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [
             "# Penalised LTS benchmark",

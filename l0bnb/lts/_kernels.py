@@ -39,16 +39,98 @@ def residuals(X, y, theta):
 
 
 @njit(cache=True)
+def kth_smallest(values, k):
+    """The ``k``-th smallest entry (0-based) of ``values`` by quickselect on a copy.
+
+    Hand-written rather than ``np.partition``: Numba compiles this in a fraction of the
+    time (first use of the package). The median-of-three pivot keeps it deterministic and
+    the three-way split keeps it linear when many entries tie (exact fits: many zeros).
+    """
+    a = values.copy()
+    lo, hi = 0, a.size - 1
+    while lo < hi:
+        x, y, z = a[lo], a[(lo + hi) // 2], a[hi]
+        pivot = max(min(x, y), min(max(x, y), z))
+        lt, i, gt = lo, lo, hi
+        while i <= gt:
+            if a[i] < pivot:
+                a[lt], a[i] = a[i], a[lt]
+                lt += 1
+                i += 1
+            elif a[i] > pivot:
+                a[i], a[gt] = a[gt], a[i]
+                gt -= 1
+            else:
+                i += 1
+        # a[lo:lt] < pivot, a[lt:gt + 1] == pivot, a[gt + 1:hi + 1] > pivot.
+        if k < lt:
+            hi = lt - 1
+        elif k > gt:
+            lo = gt + 1
+        else:
+            return pivot
+    return a[k]
+
+
+@njit(cache=True)
+def smallest_indices(values, idx, k):
+    """The (at most) ``k`` entries of ``idx`` with the smallest ``values[idx]``, in
+    increasing order of value (ties by position in ``idx``); no sort of all of ``idx``."""
+    m = idx.size
+    k = min(k, m)
+    out = np.empty(k, dtype=np.int64)
+    if k == 0:
+        return out
+    sub = np.empty(m)
+    for i in range(m):
+        sub[i] = values[idx[i]]
+    t = kth_smallest(sub, k - 1)
+    count = 0
+    for i in range(m):
+        if sub[i] < t:
+            out[count] = idx[i]
+            count += 1
+    for i in range(m):
+        if count >= k:
+            break
+        if sub[i] == t:
+            out[count] = idx[i]
+            count += 1
+    # Stable insertion sort of the k picked (k is small: a few dozen).
+    for i in range(1, k):
+        j = i
+        cur = out[i]
+        while j > 0 and values[out[j - 1]] > values[cur]:
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = cur
+    return out
+
+
+@njit(cache=True)
 def loss_from_residuals(r, mode, h, mu):
     """Trimmed: sum of the ``h`` smallest ``r^2``; capped: ``sum min(r^2, mu)``."""
-    r2 = r * r
+    n = r.size
+    total = 0.0
     if mode == CAPPED:
-        return np.minimum(r2, mu).sum()
-    n = r2.size
+        for i in range(n):
+            total += min(r[i] * r[i], mu)
+        return total
     if h >= n:
-        return r2.sum()
-    part = np.partition(r2, h - 1)
-    return np.sort(part[:h]).sum()
+        for i in range(n):
+            total += r[i] * r[i]
+        return total
+    if h <= 0:
+        return 0.0
+    # The h smallest squares: all those below the h-th, plus copies of it for the ties.
+    t = kth_smallest(r * r, h - 1)
+    count = 0
+    for i in range(n):
+        v = r[i] * r[i]
+        if v < t:
+            total += v
+            count += 1
+    return total + (h - count) * t
 
 
 @njit(cache=True)
@@ -71,9 +153,10 @@ def best_mask(r, mode, h, mu):
             mask[i] = r2[i] <= mu
         return mask
     if h >= n:
-        mask[:] = True
+        for i in range(n):
+            mask[i] = True
         return mask
-    t = np.partition(r2, h - 1)[h - 1]
+    t = kth_smallest(r2, h - 1)
     count = 0
     for i in range(n):
         if r2[i] < t:
@@ -89,6 +172,74 @@ def best_mask(r, mode, h, mu):
 
 
 # --------------------------------------------------------------------------- ridge refits
+
+
+@njit(cache=True)
+def _cholesky(G):
+    """Lower Cholesky factor of a symmetric positive (semi)definite ``G``.
+
+    Callers add a relative jitter to the diagonal; a pivot that rounding still leaves at or
+    below 0 (exactly dependent columns) is floored at the jitter's size. Hand-written so
+    that no LAPACK glue is compiled on first use.
+    """
+    q = G.shape[0]
+    L = np.zeros((q, q))
+    top = 0.0
+    for j in range(q):
+        top = max(top, abs(G[j, j]))
+    floor = 1e-300 + 1e-15 * top
+    for j in range(q):
+        acc = G[j, j]
+        for k in range(j):
+            acc -= L[j, k] * L[j, k]
+        L[j, j] = np.sqrt(max(acc, floor))
+        for i in range(j + 1, q):
+            acc = G[i, j]
+            for k in range(j):
+                acc -= L[i, k] * L[j, k]
+            L[i, j] = acc / L[j, j]
+    return L
+
+
+@njit(cache=True)
+def _cholesky_solve(L, b):
+    """``x`` with ``L L^T x = b``."""
+    q = b.size
+    x = b.copy()
+    for i in range(q):
+        acc = x[i]
+        for k in range(i):
+            acc -= L[i, k] * x[k]
+        x[i] = acc / L[i, i]
+    for i in range(q - 1, -1, -1):
+        acc = x[i]
+        for k in range(i + 1, q):
+            acc -= L[k, i] * x[k]
+        x[i] = acc / L[i, i]
+    return x
+
+
+@njit(cache=True)
+def solve_spd(G, b):
+    """Solve ``G x = b`` for a symmetric positive definite ``G`` (Cholesky)."""
+    return _cholesky_solve(_cholesky(G), b)
+
+
+@njit(cache=True)
+def inverse_spd(G):
+    """Inverse of a symmetric positive definite ``G`` (Cholesky, column by column)."""
+    q = G.shape[0]
+    L = _cholesky(G)
+    inv = np.empty((q, q))
+    e = np.zeros(q)
+    for j in range(q):
+        for i in range(q):
+            e[i] = 0.0
+        e[j] = 1.0
+        col = _cholesky_solve(L, e)
+        for i in range(q):
+            inv[i, j] = col[i]
+    return inv
 
 
 @njit(cache=True)
@@ -149,11 +300,12 @@ def ridge_fit(X, y, idx, l2, fit_intercept, box):
     jitter = 1e-12 * max(scale, 1e-300)
     for j in range(p):
         G[j, j] += l2 + jitter
-    beta = np.linalg.solve(G, rhs)
+    beta = solve_spd(G, rhs)
     if box > 0.0:
         for j in range(p):
             beta[j] = min(max(beta[j], -box), box)
-    theta[1:] = beta
+    for j in range(p):
+        theta[1 + j] = beta[j]
     if fit_intercept:
         theta[0] = ym - xm @ beta
     return theta
@@ -176,7 +328,7 @@ def c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, max_steps):
         cand = ridge_fit(X, y, idx, l2, fit_intercept, box)
         obj = objective(X, y, cand, l2, mode, h, mu)
         steps += 1
-        if obj < best_obj - 1e-13 * max(1.0, abs(best_obj)):
+        if obj < best_obj - 1e-13 * abs(best_obj):
             best, best_obj = cand, obj
         else:
             break
@@ -184,11 +336,15 @@ def c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, max_steps):
 
 
 @njit(cache=True)
-def fast_lts(X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed):
+def fast_lts(
+    X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed, start_steps, final_steps
+):
     """FAST-LTS (Rousseeuw and Van Driessen) with ridge C-steps.
 
-    ``n_starts`` random elemental starts (``d`` points), two C-steps each; the ``n_best``
-    best are iterated to convergence. Returns the best ``theta``, its objective and the
+    ``n_starts`` random elemental starts (``d`` points), ``start_steps`` C-steps each; the
+    ``n_best`` best get up to ``final_steps`` more (to convergence). Step counts are
+    arguments, not constants: a constant argument would make Numba compile ``c_steps``
+    once per value. Returns the best ``theta``, its objective and the
     ``n_best`` converged fits (rows), best first.
     """
     # Numba seeds and draws from its own legacy-API generator (Generators are not cached).
@@ -199,9 +355,9 @@ def fast_lts(X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed):
     keep_theta = np.zeros((n_best, p + 1))
     keep_obj = np.full(n_best, np.inf)
     for _ in range(n_starts):
-        idx = np.sort(np.random.permutation(n)[:size])  # noqa: NPY002
+        idx = np.random.permutation(n)[:size]  # noqa: NPY002
         theta = ridge_fit(X, y, idx, l2, fit_intercept, box)
-        theta, obj, _ = c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, 2)
+        theta, obj, _ = c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, start_steps)
         worst = np.argmax(keep_obj)
         if obj < keep_obj[worst]:
             duplicate = False
@@ -210,13 +366,17 @@ def fast_lts(X, y, l2, fit_intercept, box, mode, h, mu, n_starts, n_best, seed):
                     duplicate = True
             if not duplicate:
                 keep_obj[worst] = obj
-                keep_theta[worst] = theta
+                for j in range(p + 1):
+                    keep_theta[worst, j] = theta[j]
     for k in range(n_best):
         if np.isfinite(keep_obj[k]):
-            theta, obj, _ = c_steps(X, y, keep_theta[k], l2, fit_intercept, box, mode, h, mu, 200)
-            keep_theta[k] = theta
+            theta, obj, _ = c_steps(
+                X, y, keep_theta[k], l2, fit_intercept, box, mode, h, mu, final_steps
+            )
+            for j in range(p + 1):
+                keep_theta[k, j] = theta[j]
             keep_obj[k] = obj
-    order = np.argsort(keep_obj)
+    order = smallest_indices(keep_obj, np.arange(n_best), n_best)
     return keep_theta[order[0]].copy(), keep_obj[order[0]], keep_theta[order], keep_obj[order]
 
 
@@ -239,7 +399,9 @@ def _gram_inverse(X, mask, l2, fit_intercept):
     for i in range(X.shape[0]):
         if mask[i]:
             a = _design_row(X, i, fit_intercept)
-            G += np.outer(a, a)
+            for j in range(p + 1):
+                for k in range(p + 1):
+                    G[j, k] += a[j] * a[k]
     scale = 0.0
     for j in range(p + 1):
         scale = max(scale, G[j, j])
@@ -249,18 +411,19 @@ def _gram_inverse(X, mask, l2, fit_intercept):
         G[0, 0] = 1.0
     for j in range(p + 1):
         G[j, j] += 1e-12 * max(scale, 1e-300)
-    return np.linalg.inv(G)
+    return inverse_spd(G)
 
 
 @njit(cache=True)
-def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds):
+def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, max_steps):
     """Hawkins' pairwise swaps (trimmed) or single flips (capped) with rank-one updates.
 
     From the best inlier set of ``theta``: removing inlier ``i`` lowers the ridge objective
     by ``e_i^2 / (1 - a_i^T G^-1 a_i)``; adding ``o`` afterwards raises it by
     ``e_o'^2 / (1 + a_o^T G_1^-1 a_o)``, with ``e_o'`` and ``G_1`` after the removal. The
     ``width`` largest-residual inliers are paired with the ``width`` smallest-residual
-    outliers; the best improving move is applied (exact refit) until none improves.
+    outliers; the best improving move is applied (exact refit and up to ``max_steps``
+    C-steps) until none improves.
     Unboxed (use with l2 > 0, or l2 = 0 when the box is inactive). Returns ``(theta, obj)``.
     """
     best = theta.copy()
@@ -275,8 +438,8 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds):
         ins = np.flatnonzero(mask)
         outs = np.flatnonzero(~mask)
         ae = np.abs(e)
-        ins = ins[np.argsort(-ae[ins])][:width]
-        outs = outs[np.argsort(ae[outs])][:width]
+        ins = smallest_indices(-ae, ins, width)
+        outs = smallest_indices(ae, outs, width)
         best_delta = 0.0
         bi = -1
         bo = -1
@@ -311,15 +474,15 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds):
                     delta = -drop + eo * eo / (1.0 + levo)
                     if delta < best_delta:
                         best_delta, bi, bo = delta, i, o
-        if best_delta >= -1e-10 * max(1.0, abs(best_obj)):
+        if best_delta >= -1e-10 * abs(best_obj):
             break
         if bi >= 0:
             mask[bi] = False
         if bo >= 0:
             mask[bo] = True
         cand = ridge_fit(X, y, np.flatnonzero(mask), l2, fit_intercept, 0.0)
-        cand, obj, _ = c_steps(X, y, cand, l2, fit_intercept, 0.0, mode, h, mu, 100)
-        if obj < best_obj - 1e-13 * max(1.0, abs(best_obj)):
+        cand, obj, _ = c_steps(X, y, cand, l2, fit_intercept, 0.0, mode, h, mu, max_steps)
+        if obj < best_obj - 1e-13 * abs(best_obj):
             best, best_obj = cand, obj
             mask = best_mask(residuals(X, y, best), mode, h, mu)
         else:
@@ -474,7 +637,7 @@ def minimize_relaxation(X, y, theta0, types, kap, l2, box, fit_intercept, const,
             H[0, 0] = 1.0
         for j in range(p + 1):
             H[j, j] += 1e-9 * scale
-        step = -np.linalg.solve(H, grad)
+        step = -solve_spd(H, grad)
         if not fit_intercept:
             step[0] = 0.0
         slope = grad @ step

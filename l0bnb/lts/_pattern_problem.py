@@ -96,6 +96,8 @@ def lts_heuristic(
             size,
             int(n_best),
             int(seed) + 7919 * chunk,
+            2,
+            200,
         )
         all_thetas.append(t_chunk)
         all_objs.append(o_chunk)
@@ -116,7 +118,7 @@ def lts_heuristic(
         # polled between kernel calls, up to SWAP_ROUNDS rounds in all.
         for _ in range(SWAP_ROUNDS // SWAP_CHUNK):
             nxt, nobj = K.swap_search(
-                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK
+                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK, 100
             )
             if not nobj < cobj:
                 break
@@ -227,6 +229,8 @@ class TrimmedProblem:
         self.calls = 0
         self.lp_checks = 0
         self.lp_pruned = 0
+        #: Extra lines for the log's banner.
+        self.notes = []
 
     def objective_scale(self) -> float:
         """The objective's scale, ``0.5 sum (y_i - c)^2`` (``c`` the median of ``y`` with an
@@ -539,5 +543,6 @@ class TrimmedProblem:
         return [
             f"Penalised LTS ({self.mode}): n = {self.n}, p = {self.p}, {what}, "
             f"l2 = {self.l2:g}, intercept = {self.fit_intercept}"
-            + (f", box = {self.box:.4g}" if self.box > 0 else "")
+            + (f", box = {self.box:.4g}" if self.box > 0 else ""),
+            *self.notes,
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -191,6 +192,70 @@ def data_scales(X, y, fit_intercept) -> tuple[float, float]:
     return scales[0], scales[1]
 
 
+_compiled: set[str] = set()
+
+
+def compile_kernels(solver: str) -> None:
+    """Compile (or load from Numba's disk cache) the kernels a ``solver`` fit uses, once per
+    process, by fitting a tiny instance with the same argument types.
+
+    Called before a fit's clock starts: compiling inside the search counted against its time
+    limit (a first fit with ``time_limit=10`` stopped after one node on an empty cache).
+    """
+    if solver in _compiled:
+        return
+    _compiled.add(solver)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(14, 2))
+    y = X @ np.array([1.0, -1.0]) + 0.1 * rng.normal(size=14)
+    y[:3] += 5.0
+    for l2 in (0.0, 0.1):
+        solve_lts(X, y, n_inliers=10, l2=l2, solver=solver, n_starts=3, time_limit=None)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The search's units: ``X / sx`` and ``y / sy`` (powers of two, exact both ways).
+
+    A fit ``(b0, beta)`` of the rescaled data is ``(b0 sy, beta sy / sx)`` in the data's
+    units, objectives and bounds scale by ``sy^2``, ``mu`` too, the coefficient box by
+    ``sy / sx``.
+    """
+
+    sx: float
+    sy: float
+
+    def theta(self, theta):
+        theta = np.asarray(theta, dtype=np.float64) * self.sy
+        theta[1:] /= self.sx
+        return theta
+
+    def finish(self, result, theta, bound, info, mu, scale, X, y, l2, code, h):
+        """Put ``result`` (of the rescaled search) in the data's units.
+
+        The objective and the inlier mask are recomputed on the original data; the bound
+        is clipped to ``[0, objective]`` (a sum of squares plus non-negative penalties is
+        never negative) and the gap is taken in the search's units, with its scale.
+        """
+        s2 = self.sy * self.sy
+        theta = self.theta(theta)
+        mu_data = 0.0 if mu is None else mu * s2
+        obj = float(K.objective(X, y, theta, l2, code, h, mu_data))
+        info["inlier_mask"] = K.best_mask(K.residuals(X, y, theta), code, h, mu_data)
+        info["mu"] = None if mu is None else mu_data
+        if info.get("coef_bound") is not None:
+            info["coef_bound"] = info["coef_bound"] * self.sy / self.sx
+        bound = max(min(bound, obj / s2), 0.0)
+        result.gap = relative_gap(obj / s2, bound, scale)
+        result.objective, result.solution, result.bound = obj, theta, bound * s2
+        for record in result.log:
+            for key in ("incumbent", "bound"):
+                if key in record:
+                    record[key] = record[key] * s2
+        result.info.update(info)
+        return result
+
+
 @interruptible
 def solve_lts(
     X,
@@ -282,50 +347,33 @@ def solve_lts(
     if not (_is_int(n_starts) and n_starts >= 1):
         raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
     seed = 0 if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
+    if solver == "bnb":
+        solver = "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
+    compile_kernels(solver)
+    # The clock starts once the kernels are compiled: an empty cache must not eat the limit.
+    start_time = time.perf_counter()
     l2 = float(l2)
     code = MODES[mode]
     # Ctrl-C sets a flag for the whole fit (heuristics included): no kernel is interrupted
     # mid-call, the loops poll it, and the best fit so far comes back as `interrupted`.
     with catching_interrupts():
-        # The search runs on data of unit scale; objectives come back multiplied by sy^2 and
-        # coefficients by sy / sx, exactly (powers of two).
-        sx, sy = data_scales(X, y, fit_intercept)
-        X_orig, y_orig, l2_orig = X, y, l2
-        X, y, l2 = X / sx, y / sy, l2 / (sx * sx)
+        units = Units(*data_scales(X, y, fit_intercept))
+        original = (X, y, l2, code, h if h is not None else n)
+        X, y, l2 = X / units.sx, y / units.sy, l2 / units.sx**2
         if coef_bound is not None:
-            coef_bound = float(coef_bound) * sx / sy
+            coef_bound = float(coef_bound) * units.sx / units.sy
         if mode == "capped":
             if mu is None:
                 mu = default_mu(
                     X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed
                 )
             else:
-                mu = float(mu) / (sy * sy)
+                mu = float(mu) / units.sy**2
         mu = None if mu is None else float(mu)
 
-        def original(theta):
-            theta = np.asarray(theta, dtype=np.float64) * sy
-            theta[1:] /= sx
-            return theta
-
         def finish(result, theta, bound, info, scale=0.0):
-            theta = original(theta)
-            obj = float(
-                K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
-            )
-            info["inlier_mask"] = K.best_mask(
-                K.residuals(X_orig, y_orig, theta), code, h or n, (mu or 0.0) * sy * sy
-            )
-            info["mu"] = None if mu is None else mu * sy * sy
-            if info.get("coef_bound") is not None:
-                info["coef_bound"] = info["coef_bound"] * sy / sx
-            # A sum of squares plus non-negative penalties: 0 is always a valid bound.
-            bound = max(min(bound, obj / (sy * sy)), 0.0)
-            result.gap = relative_gap(obj / (sy * sy), bound, scale)
-            result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
             result.runtime = time.perf_counter() - start_time
-            result.info.update(info)
-            return result
+            return units.finish(result, theta, bound, info, mu, scale, *original)
 
         theta, obj, thetas = lts_heuristic(
             X,
@@ -362,10 +410,6 @@ def solve_lts(
                 solver=SOLVER_LABELS["heuristic"],
             )
             return finish(result, theta, 0.0, info)
-        if solver == "bnb":
-            solver = (
-                "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
-            )
         search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
         info["search"] = solver
         doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
@@ -375,6 +419,11 @@ def solve_lts(
             if time_limit is not None:
                 remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
             problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
+            if (units.sx, units.sy) != (1.0, 1.0):
+                problem.notes.append(
+                    f"Solved on X / {units.sx:g} and y / {units.sy:g}: objective and bound in "
+                    f"this log are in units of {units.sy:g}^2 (result_ is in the data's units)"
+                )
             result = solve(
                 problem,
                 Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),

@@ -63,6 +63,10 @@ def test_rescaled_data_same_solution_and_certificate(solver, mode, l2, seed):
             res.solution, theta, rtol=1e-6, atol=1e-9 * abs(ky), err_msg=where
         )
         np.testing.assert_array_equal(res.info["inlier_mask"], ref.info["inlier_mask"])
+        # The log is in the data's units too (the search ran on rescaled data).
+        last = res.log[-1]
+        assert res.objective * (1 - 1e-9) <= last["incumbent"] <= res.objective * 1.5, where
+        assert last["bound"] <= res.objective * (1 + 1e-9), where
 
 
 def test_result_bound_is_never_negative():
