@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _table import emit, machine_line  # noqa: E402 (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,12 +91,8 @@ def main(argv=None) -> None:
     parser.add_argument("--families", nargs="+", default=list(FITS))
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    import numba
-    import numpy
-
     lines = [
-        f"python {platform.python_version()}, numpy {numpy.__version__}, "
-        f"numba {numba.__version__}, {os.cpu_count()} cores, OPENBLAS_NUM_THREADS=1",
+        machine_line(),
         f"command: python benchmarks/first_use.py --repeats {args.repeats}",
         "",
         "| estimator | cold first fit (s) | warm first fit (s) |",
@@ -117,10 +114,7 @@ def main(argv=None) -> None:
         first = block.strip().splitlines()[-1][:60]
         lines.append(f"| {i}: `{first}` | {statistics.median(times):.1f} |")
         print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _table import emit  # noqa: E402 (benchmarks/ is on sys.path)
 from fusion import choose_lf, instance  # noqa: E402
 
 from l0bnb import CategoricalFusionRegressor  # noqa: E402
@@ -96,10 +97,7 @@ def main(argv=None):
             f"| {fmt(r['t1'], '.2f')} | {fmt(r['t01'], '.2f')} | {r['time']:.1f} "
             f"| {r['nodes']} | {r['groups']} |"
         )
-    md = "\n".join(lines) + "\n"
-    print(md)
-    if args.out:
-        Path(args.out).write_text(md)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

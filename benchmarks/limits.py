@@ -11,13 +11,10 @@ larger. Kernels are compiled by a warm-up fit first, so compilation is not count
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 import warnings
-from pathlib import Path
 
-import numpy as np
+from _table import emit, machine_line  # noqa: E402 (benchmarks/ is on sys.path)
 from sklearn.ensemble import RandomForestRegressor
 
 from l0bnb import (
@@ -74,12 +71,8 @@ def main(argv=None) -> None:
     parser.add_argument("--limits", type=float, nargs="+", default=[2.0, 10.0])
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    import numba
-
     lines = [
-        f"python {platform.python_version()}, numpy {np.__version__}, numba "
-        f"{numba.__version__}, {os.cpu_count()} cores, OPENBLAS_NUM_THREADS="
-        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}",
+        machine_line(),
         "command: python benchmarks/limits.py --limits "
         + " ".join(f"{t:g}" for t in args.limits),
         "",
@@ -101,10 +94,7 @@ def main(argv=None) -> None:
                 f"| {res.status} | {res.gap:.2%} |"
             )
             print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

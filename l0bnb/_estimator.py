@@ -28,6 +28,14 @@ def interruptible(function):
     return wrapper
 
 
+def public_fit(fit):
+    """The entry of every estimator's ``fit``: the declared ``_parameter_constraints`` are
+    checked once (nested public calls skip them), and Ctrl-C is a stop flag throughout."""
+    from sklearn.base import _fit_context
+
+    return _fit_context(prefer_skip_nested_validation=True)(interruptible(fit))
+
+
 def center(X, y, fit_intercept: bool):
     """Center ``X`` and ``y`` when an intercept is fitted; return the means too."""
     if not fit_intercept:

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
+
+#: Declared constraints (scikit-learn's style) that several estimators share.
+NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
+POSITIVE_OR_NONE = [Interval(Real, 0, None, closed="neither"), None]
+SEARCH_LIMITS = {
+    "time_limit": POSITIVE_OR_NONE,
+    "gap_tol": [Interval(Real, 0, 1, closed="left")],
+    "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+}
 
 #: Largest magnitude accepted in the data: squared norms and Gram products of larger values
 #: overflow float64 (1e154 squared is 1e308), so the solvers would return NaN.
@@ -14,8 +25,7 @@ MAX_MAGNITUDE = 1e150
 def _refuse_non_numeric(name: str, arr) -> None:
     if hasattr(arr, "toarray") or type(arr).__module__.startswith("scipy.sparse"):
         raise TypeError(
-            f"{name} is a sparse matrix; the solvers work on dense arrays: pass "
-            f"{name}.toarray()."
+            f"{name} is a sparse matrix; the solvers work on dense arrays: pass {name}.toarray()."
         )
     values = np.asarray(arr)
     if values.dtype.kind in "USV" or (

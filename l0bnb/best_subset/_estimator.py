@@ -6,12 +6,15 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, center, interruptible, warn_if_limited
+from .._estimator import LinearPredictMixin, center, public_fit, warn_if_limited
 from .._validation import (
+    NON_NEGATIVE,
+    POSITIVE_OR_NONE,
+    SEARCH_LIMITS,
     check_magnitude,
     check_no_zero_columns,
     check_numeric_input,
@@ -97,12 +100,10 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "n_nonzero_coefs": [Interval(Integral, 1, None, closed="left"), None],
         "l0": [Interval(Real, 0, None, closed="left"), None],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "M": [Interval(Real, 0, None, closed="neither"), None],
+        "l2": NON_NEGATIVE,
+        "M": POSITIVE_OR_NONE,
         "fit_intercept": ["boolean"],
-        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "gap_tol": [Interval(Real, 0, 1, closed="left")],
-        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        **SEARCH_LIMITS,
         "warm_start": ["boolean"],
         "verbose": ["boolean"],
     }
@@ -131,8 +132,7 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y):
         """Select the best subset and fit its coefficients.
 

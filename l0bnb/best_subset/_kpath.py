@@ -12,7 +12,7 @@ from .._progress import progress_bar
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
-from ._path import SubsetPath
+from ._path import SubsetPath, path_from_results
 from ._solve import _solve_best_subset
 
 
@@ -104,21 +104,6 @@ def best_subset_size_path(
             bar.set_postfix_str(f"k={k} gap={result.gap:.1e}")
             if result.status == INTERRUPTED or stop_requested():
                 break
-    coef = np.array([res.solution for res in results])
-    residuals = yc[None, :] - coef @ Xc.T
-    return SubsetPath(
-        l0=np.zeros(len(results)),
-        coef=coef,
-        intercept=(y_mean - coef @ X_mean) if fit_intercept else np.zeros(len(results)),
-        n_nonzeros=np.count_nonzero(coef, axis=1),
-        objective=np.array([res.objective for res in results]),
-        bound=np.array([res.bound for res in results]),
-        gap=np.array([res.gap for res in results]),
-        runtime=np.array([res.runtime for res in results]),
-        status=[res.status for res in results],
-        n_nodes=np.array([res.n_nodes for res in results]),
-        rss=np.einsum("ij,ij->i", residuals, residuals),
-        n_samples=X.shape[0],
-        results=results,
-        k=np.array(sizes[: len(results)], dtype=np.int64),
-    )
+    k = np.array(sizes[: len(results)], dtype=np.int64)
+    l0 = np.zeros(len(results))
+    return path_from_results(results, l0, Xc, yc, X_mean, y_mean, fit_intercept, k=k)

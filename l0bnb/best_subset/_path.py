@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
@@ -16,12 +16,15 @@ from .._estimator import (
     center,
     information_criterion,
     interruptible,
+    public_fit,
     run_tasks,
     select_by_cv,
     warn_if_limited,
 )
 from .._progress import progress_bar
 from .._validation import (
+    POSITIVE_OR_NONE,
+    SEARCH_LIMITS,
     check_arrays,
     check_limits,
     check_no_zero_columns,
@@ -215,10 +218,15 @@ def _best_subset_path(
                 break
             r = yc - Xc[:, support] @ warm[support]
             l0 = min(_largest_single_gain(Xc, r, l2, support), 0.95 * l0)
+    return path_from_results(results, np.array(l0s), Xc, yc, X_mean, y_mean, fit_intercept)
+
+
+def path_from_results(results, l0, Xc, yc, X_mean, y_mean, fit_intercept, k=None):
+    """A :class:`SubsetPath` from the solves of its points (``Xc, yc`` as solved)."""
     coef = np.array([res.solution for res in results])
     residuals = yc[None, :] - coef @ Xc.T
     return SubsetPath(
-        l0=np.array(l0s),
+        l0=l0,
         coef=coef,
         intercept=(y_mean - coef @ X_mean) if fit_intercept else np.zeros(len(results)),
         n_nonzeros=np.count_nonzero(coef, axis=1),
@@ -229,8 +237,9 @@ def _best_subset_path(
         status=[res.status for res in results],
         n_nodes=np.array([res.n_nodes for res in results]),
         rss=np.einsum("ij,ij->i", residuals, residuals),
-        n_samples=X.shape[0],
+        n_samples=Xc.shape[0],
         results=results,
+        k=k,
     )
 
 
@@ -320,11 +329,9 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         "n_l0": [Interval(Integral, 1, None, closed="left")],
         "cv": ["cv_object"],
         "selection": [StrOptions({"min", "one_se"})],
-        "M": [Interval(Real, 0, None, closed="neither"), None],
+        "M": POSITIVE_OR_NONE,
         "fit_intercept": ["boolean"],
-        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "gap_tol": [Interval(Real, 0, 1, closed="left")],
-        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        **SEARCH_LIMITS,
         "n_jobs": [Integral, None],
         "verbose": ["boolean"],
         "progress": ["boolean", None],
@@ -360,8 +367,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.progress = progress
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y):
         """Cross-validate the path and refit at the best penalties.
 

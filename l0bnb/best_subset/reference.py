@@ -28,10 +28,11 @@ from ..engine.result import SolveResult
 from ..reference.outer_approximation import (
     CLOSED,
     OUT_OF_TIME,
+    OALimits,
     OAProgress,
     make_highs,
     oa_result,
-    run_rounds,
+    oa_solve,
 )
 from .brute_force import _check_form, best_subset_objective, box_ridge
 
@@ -330,19 +331,17 @@ def _solve_highs_oa(
         _add_cuts(model, problem, refit)
         per_round.append({"round": len(per_round) + 1, "support": np.flatnonzero(z > 0.5)})
 
-    rounds, stop = run_rounds(
+    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa_solve(
         opt,
         model,
         separate,
         progress,
-        time_limit=time_limit,
-        gap_tol=gap_tol,
-        max_rounds=max_rounds,
-        verbose=verbose,
-        before_round=lambda: _set_point(model, problem, progress.solution),
+        limits,
+        lambda: _set_point(model, problem, progress.solution),
     )
-    info = {"rounds": rounds, "lp_rounds": lp_rounds, "per_round": per_round}
-    return oa_result(progress, rounds, "highs", gap_tol, stop, info)
+    result.info.update({"lp_rounds": lp_rounds, "per_round": per_round})
+    return result
 
 
 def _model_point(model, problem: _Problem) -> tuple[np.ndarray, np.ndarray]:

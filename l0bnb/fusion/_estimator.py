@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import interruptible
+from .._estimator import public_fit
 from .._first_use import announce_compilation
+from .._validation import NON_NEGATIVE, SEARCH_LIMITS
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import (
     HEURISTIC,
@@ -200,15 +200,13 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "l0": [Interval(Real, 0, None, closed="left")],
-        "lf": [Interval(Real, 0, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "l0": NON_NEGATIVE,
+        "lf": NON_NEGATIVE,
+        "l2": NON_NEGATIVE,
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"bnb", "bcd"})],
-        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
-        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        **SEARCH_LIMITS,
         "handle_unknown": [StrOptions({"zero", "error"})],
         "refit": ["boolean"],
         "verbose": ["verbose"],
@@ -337,8 +335,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     def _limits(self) -> Limits:
         return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y):
         """Fit the fused model.
 

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from ..engine.result import SolveResult
-from ..reference.outer_approximation import OAProgress, make_highs, oa_result, run_rounds
+from ..reference.outer_approximation import OALimits, OAProgress, make_highs, oa_solve
 from .refit import FusionData, labels_from_beta, partition_ridge
 
 
@@ -241,19 +241,13 @@ def solve_fusion_reference(
             m.cuts.add(m.e[(j, *p1)] + m.e[(j, *p2)] - m.e[(j, *q)] <= 1)
             n_tri[0] += 1
 
-    rounds, stop = run_rounds(
-        opt,
-        m,
-        separate,
-        progress,
-        time_limit=time_limit,
-        gap_tol=gap_tol,
-        max_rounds=max_rounds,
-        verbose=verbose,
-    )
+    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa_solve(opt, m, separate, progress, limits)
     best = progress.solution
-    info = {"triangles": n_tri[0], "labels": [labels_from_beta(b) for b in data.split(best[0])]}
-    return oa_result(progress, rounds, "highs", gap_tol, stop, info)
+    result.info.update(
+        {"triangles": n_tri[0], "labels": [labels_from_beta(b) for b in data.split(best[0])]}
+    )
+    return result
 
 
 def pe_value(expr) -> float:

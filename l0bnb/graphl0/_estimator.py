@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import interruptible, warn_if_limited
-from .._validation import check_numeric_input
+from .._estimator import public_fit, warn_if_limited
+from .._validation import NON_NEGATIVE, SEARCH_LIMITS, check_numeric_input
 from ._solve import SOLVERS, solve_graphical
 
 
@@ -109,12 +108,10 @@ class GraphL0(EmpiricalCovariance):
 
     _parameter_constraints: dict = {
         "l0": [Interval(Real, 0, None, closed="left"), None],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "l2": NON_NEGATIVE,
         "M": [Interval(Real, 0, None, closed="right"), None],  # inf: no box
         "assume_centered": ["boolean"],
-        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "gap_tol": [Interval(Real, 0, 1, closed="left")],
-        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        **SEARCH_LIMITS,
         "solver": [StrOptions(set(SOLVERS))],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -145,8 +142,7 @@ class GraphL0(EmpiricalCovariance):
         self.warm_start = warm_start
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y=None):
         """Estimate the sparse precision matrix.
 

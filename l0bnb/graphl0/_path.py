@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._estimator import interruptible
+from .._estimator import interruptible, public_fit
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
 from ._estimator import GraphL0, smooth_loss
@@ -257,8 +256,7 @@ class GraphL0CV(GraphL0):
         self.cv = cv
         self.n_jobs = n_jobs
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y=None):
         """Choose ``l0`` by cross-validation, then refit on all of ``X``.
 

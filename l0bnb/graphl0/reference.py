@@ -30,10 +30,11 @@ from ..engine.result import SolveResult, relative_gap
 from ..reference.outer_approximation import (
     CLOSED,
     OUT_OF_TIME,
+    OALimits,
     OAProgress,
     make_highs,
     oa_result,
-    run_rounds,
+    oa_solve,
 )
 from .support_refit import graphical_objective, solve_on_support
 
@@ -482,19 +483,12 @@ def _solve_highs_oa(
         _add_cuts(m, instance, T, np.round(z))
         _add_cuts(m, instance, refit)
 
-    rounds, stop = run_rounds(
-        opt,
-        m,
-        separate,
-        progress,
-        time_limit=time_limit,
-        gap_tol=_GAP_TOL,
-        max_rounds=_MAX_ROUNDS,
-        verbose=verbose,
-        before_round=lambda: _set_point(m, instance, progress.solution),
+    limits = OALimits(time_limit, _GAP_TOL, _MAX_ROUNDS, verbose)
+    result = oa_solve(
+        opt, m, separate, progress, limits, lambda: _set_point(m, instance, progress.solution)
     )
-    info = {"box": instance.box, "lp_rounds": lp_rounds}
-    return oa_result(progress, rounds, "highs", _GAP_TOL, stop, info)
+    result.info.update({"box": instance.box, "lp_rounds": lp_rounds})
+    return result
 
 
 # --------------------------------------------------------------------------- SCIP

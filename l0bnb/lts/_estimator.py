@@ -6,12 +6,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, interruptible, warn_if_limited
-from .._validation import check_numeric_input
+from .._estimator import LinearPredictMixin, public_fit, warn_if_limited
+from .._validation import NON_NEGATIVE, POSITIVE_OR_NONE, SEARCH_LIMITS, check_numeric_input
 from ..exceptions import SearchLimitWarning
 from ._solve import SOLVERS, resolve_h, solve_lts
 
@@ -109,14 +109,12 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         "n_inliers": [Interval(Integral, 1, None, closed="left"), None],
         "trim_fraction": [Interval(Real, 0, 1, closed="left"), None],
         "mode": [StrOptions({"trimmed", "capped"})],
-        "mu": [Interval(Real, 0, None, closed="neither"), None],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "mu": POSITIVE_OR_NONE,
+        "l2": NON_NEGATIVE,
         "fit_intercept": ["boolean"],
-        "coef_bound": [Interval(Real, 0, None, closed="neither"), None],
+        "coef_bound": POSITIVE_OR_NONE,
         "solver": [StrOptions(set(SOLVERS))],
-        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "gap_tol": [Interval(Real, 0, 1, closed="left")],
-        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        **SEARCH_LIMITS,
         "n_starts": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -155,8 +153,7 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    @interruptible
+    @public_fit
     def fit(self, X, y):
         """Fit the trimmed (or capped) regression to a certified gap.
 

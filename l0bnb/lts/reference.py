@@ -22,10 +22,11 @@ from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
 from ..reference.outer_approximation import (
     CLOSED,
     OUT_OF_TIME,
+    OALimits,
     OAProgress,
     make_highs,
     oa_result,
-    run_rounds,
+    oa_solve,
 )
 from .refit import lts_objective, subset_fit
 
@@ -312,14 +313,7 @@ def solve_lts_reference(
         _add_cuts(model, e, z, beta, l2)
         _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
 
-    rounds, stop = run_rounds(
-        opt,
-        model,
-        separate,
-        progress,
-        time_limit=time_limit,
-        gap_tol=gap_tol,
-        max_rounds=max_rounds,
-        verbose=verbose,
-    )
-    return oa_result(progress, rounds, "highs", gap_tol, stop, info)
+    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa_solve(opt, model, separate, progress, limits)
+    result.info.update(info)
+    return result

@@ -152,6 +152,33 @@ def run_rounds(
         progress.record(rounds, verbose)
 
 
+@dataclass(frozen=True)
+class OALimits:
+    """When a reference's rounds stop: seconds (since ``progress.start``), relative gap,
+    number of MILP rounds; ``verbose`` prints one line per round."""
+
+    time_limit: float
+    gap_tol: float
+    max_rounds: int
+    verbose: bool = False
+
+
+def oa_solve(opt, model, separate, progress: OAProgress, limits: OALimits, before_round=None):
+    """Run the rounds (:func:`run_rounds`) and return their :class:`SolveResult` (HiGHS)."""
+    rounds, stop = run_rounds(
+        opt,
+        model,
+        separate,
+        progress,
+        time_limit=limits.time_limit,
+        gap_tol=limits.gap_tol,
+        max_rounds=limits.max_rounds,
+        verbose=limits.verbose,
+        before_round=before_round,
+    )
+    return oa_result(progress, rounds, "highs", limits.gap_tol, stop, {"rounds": rounds})
+
+
 def oa_status(gap: float, gap_tol: float, stop: str) -> str:
     """The package's one status rule (:func:`~l0bnb.engine.result.final_status`)."""
     reached = stop == CLOSED or gap <= gap_tol

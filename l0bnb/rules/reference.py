@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult, relative_gap
-from ..reference.outer_approximation import OAProgress, make_highs, oa_result, run_rounds
+from ..reference.outer_approximation import OALimits, OAProgress, make_highs, oa_solve
 
 
 class _Pool:
@@ -286,14 +286,6 @@ def solve_rules_reference(
         add_cuts(wc, np.round(zc))
         add_cuts(w[cand], (w[cand] != 0).astype(float))
 
-    rounds, stop = run_rounds(
-        opt,
-        model,
-        separate,
-        progress,
-        time_limit=time_limit,
-        gap_tol=gap_tol,
-        max_rounds=max_rounds,
-        verbose=verbose,
-    )
-    return oa_result(progress, rounds, "highs", gap_tol, stop)
+    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa_solve(opt, model, separate, progress, limits)
+    return result
