@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from l0bnb import CategoricalFusionRegressor  # noqa: E402
 from l0bnb.datasets import make_categorical_regression  # noqa: E402
-from l0bnb.fusion._data import labels_from_beta  # noqa: E402
+from l0bnb.fusion.refit import labels_from_beta  # noqa: E402
 
 L0LEARN_VENVS = [HERE / ".venvs" / "l0learn", Path("/work/main/benchmarks/.venvs/l0learn")]
 

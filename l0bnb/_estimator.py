@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .engine.interrupt import catching_interrupts
 from .exceptions import SearchLimitWarning
+
+
+def interruptible(function):
+    """Run ``function`` (a ``fit``, a path, a solve function) with Ctrl-C as a stop flag.
+
+    A Ctrl-C anywhere in the call (validation, heuristics, the search, between the points of
+    a path) then stops the work at the next check and the call returns its best solution with
+    status ``interrupted``, instead of a ``KeyboardInterrupt`` escaping from deep inside.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with catching_interrupts():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def center(X, y, fit_intercept: bool):
@@ -48,3 +66,74 @@ class LinearPredictMixin:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return X @ self.coef_ + self.intercept_
+
+
+def run_tasks(function, tasks, n_jobs=None, bar=None) -> list:
+    """``[function(*task) for task in tasks]`` through joblib, in order, stopping on Ctrl-C.
+
+    The one place paths and cross-validation fan out work: joblib's backend decides where the
+    tasks run (processes, threads, or a Dask/Ray cluster through ``parallel_config``). With a
+    Ctrl-C the fit in progress returns its best solution (status ``interrupted``) and no
+    further task starts, so the caller gets the finished part and decides what to do.
+    """
+    from joblib import Parallel, delayed
+
+    from .engine.interrupt import catching_interrupts, stop_requested
+
+    results = []
+    with catching_interrupts():
+        for value in Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(function)(*task) for task in tasks
+        ):
+            results.append(value)
+            if bar is not None:
+                bar.update(1)
+            if stop_requested():
+                break
+    return results
+
+
+def select_by_cv(errors: np.ndarray, rule: str = "min", complexity=None) -> int:
+    """Index of the grid point chosen from held-out errors of shape ``(n_grid, n_folds)``.
+
+    ``rule="min"`` takes the smallest mean error; ``rule="one_se"`` the least complex point
+    (smallest ``complexity``, e.g. the number of nonzeros; ties to the earlier point) whose
+    mean error is within one standard error of the smallest (Hastie, Tibshirani & Friedman,
+    *Elements of Statistical Learning*, 7.10).
+    """
+    errors = np.asarray(errors, dtype=np.float64)
+    mean = errors.mean(axis=1)
+    best = int(np.argmin(mean))
+    if rule == "min":
+        return best
+    if rule != "one_se":
+        raise ValueError(f"rule must be 'min' or 'one_se', got {rule!r}.")
+    n_folds = errors.shape[1]
+    se = errors[best].std(ddof=1) / np.sqrt(n_folds) if n_folds > 1 else 0.0
+    within = np.flatnonzero(mean <= mean[best] + se)
+    size = np.arange(len(mean)) if complexity is None else np.asarray(complexity)
+    return int(within[np.lexsort((within, size[within]))[0]])
+
+
+def information_criterion(rss, n_samples: int, df, n_features: int, criterion: str = "bic"):
+    """AIC, BIC or extended BIC of Gaussian linear fits (unknown noise variance).
+
+    ``n log(RSS / n) + penalty(df)``: ``2 df`` (AIC), ``log(n) df`` (BIC), and for EBIC
+    (Chen & Chen 2008, gamma = 1) ``log(n) df + 2 log C(p, df)``, which accounts for the
+    number of subsets of each size when ``p`` is large. ``df`` counts the nonzero slopes
+    (the intercept adds the same constant to every fit, so it does not change the choice).
+    """
+    from scipy.special import gammaln
+
+    rss = np.asarray(rss, dtype=np.float64)
+    df = np.asarray(df, dtype=np.float64)
+    n = float(n_samples)
+    fit = n * np.log(np.maximum(rss, np.finfo(float).tiny) / n)
+    if criterion == "aic":
+        return fit + 2.0 * df
+    if criterion == "bic":
+        return fit + np.log(n) * df
+    if criterion == "ebic":
+        log_choose = gammaln(n_features + 1) - gammaln(df + 1) - gammaln(n_features - df + 1)
+        return fit + np.log(n) * df + 2.0 * log_choose
+    raise ValueError(f"criterion must be 'aic', 'bic' or 'ebic', got {criterion!r}.")

@@ -27,6 +27,17 @@ def _refuse_non_numeric(name: str, arr) -> None:
         )
 
 
+def check_numeric_input(X, y=None) -> None:
+    """Refuse sparse matrices and strings in ``X`` and ``y`` before any conversion.
+
+    scikit-learn's ``validate_data`` converts an object array of number-like strings to
+    floats; a regression target given as text is almost always a mistake worth an error.
+    """
+    _refuse_non_numeric("X", X)
+    if y is not None:
+        _refuse_non_numeric("y", y)
+
+
 def check_magnitude(**arrays: np.ndarray) -> None:
     """Refuse values whose squares overflow float64 (the solvers would return NaN)."""
     for name, arr in arrays.items():

@@ -241,7 +241,7 @@ MODELS: dict[str, ModelSpec] = {
         build=_best_subset_build,
         describe=_linear_describe,
     ),
-    "graph_l0": ModelSpec(
+    "graphl0": ModelSpec(
         help="sparse precision matrix / graph (GraphL0): --l0, --l2, --M, --heuristic",
         add_arguments=_graph_arguments,
         build=_graph_build,

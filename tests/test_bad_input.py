@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from l0bnb import BestSubsetRegressor, best_subset_path, solve_best_subset, solve_lts
+from l0bnb import (
+    BestSubsetRegressor,
+    BestSubsetRegressorCV,
+    best_subset_path,
+    solve_best_subset,
+    solve_lts,
+)
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(20, 5))
@@ -98,3 +104,19 @@ def test_path_rejects_bad_grid():
         best_subset_path(X, y, l0_grid=[0.1, 0.5])
     with pytest.raises(ValueError, match="max_nonzeros"):
         best_subset_path(X, y, max_nonzeros=0)
+    # These gave IndexError / a matmul shape error from deep inside before.
+    with pytest.raises(ValueError, match="non-empty"):
+        best_subset_path(X, y, l0_grid=[])
+    with pytest.raises(ValueError, match="n_l0 must be a positive integer"):
+        best_subset_path(X, y, n_l0=0)
+    with pytest.raises(ValueError, match="'n_l0' parameter"):
+        BestSubsetRegressorCV(n_l0=0).fit(X, y)
+    with pytest.raises(ValueError, match="'selection' parameter"):
+        BestSubsetRegressorCV(selection="best").fit(X, y)
+
+
+def test_estimators_refuse_text_and_huge_values():
+    with pytest.raises(ValueError, match="holds strings"):
+        BestSubsetRegressor(l0=1.0).fit(X, y.astype(str).astype(object))
+    with pytest.raises(ValueError, match="overflow float64"):
+        BestSubsetRegressor(l0=1.0).fit(X, y * 1e300)

@@ -121,7 +121,7 @@ def test_every_registered_model_solves_from_a_csv(tmp_path, capsys):
     cat.X.assign(y=cat.y).to_csv(tmp_path / "levels.csv", index=False)
     runs = {
         "best_subset": ("numeric.csv", ["--target", "y", "--k", "1"], "coefficients"),
-        "graph_l0": ("numeric.csv", ["--l0", "0.05", "--l2", "0.05"], "edges"),
+        "graphl0": ("numeric.csv", ["--l0", "0.05", "--l2", "0.05"], "edges"),
         "lts": (
             "numeric.csv",
             ["--target", "y", "--trim-fraction", "0.1", "--heuristic"],

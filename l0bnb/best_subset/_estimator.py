@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import time
+from numbers import Integral, Real
+
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, center, warn_if_limited
-from .._validation import check_no_zero_columns, check_penalties
-from ._solve import solve_best_subset
+from .._estimator import LinearPredictMixin, center, interruptible, warn_if_limited
+from .._validation import (
+    check_magnitude,
+    check_no_zero_columns,
+    check_numeric_input,
+    check_penalties,
+)
+from ._solve import _solve_best_subset
 
 
 class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
@@ -34,8 +43,11 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         solution.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    time_limit : float, default=None
-        Wall-clock limit in seconds of one fit.
+    time_limit : float or None, default=60.0
+        Wall-clock limit in seconds of one fit, counted from the call to ``fit`` (the
+        package's one policy: every estimator stops a single fit after 60 s by default,
+        with a :class:`~l0bnb.SearchLimitWarning`, the best solution and a true gap;
+        ``None`` removes the limit).
     gap_tol : float, default=1e-4
         Relative optimality gap at which the search stops.
     max_nodes : int, default=None
@@ -82,6 +94,19 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     'optimal'
     """
 
+    _parameter_constraints: dict = {
+        "n_nonzero_coefs": [Interval(Integral, 1, None, closed="left"), None],
+        "l0": [Interval(Real, 0, None, closed="left"), None],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "M": [Interval(Real, 0, None, closed="neither"), None],
+        "fit_intercept": ["boolean"],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "warm_start": ["boolean"],
+        "verbose": ["boolean"],
+    }
+
     def __init__(
         self,
         n_nonzero_coefs=None,
@@ -89,7 +114,7 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         l2=1e-2,
         M=None,
         fit_intercept=True,
-        time_limit=None,
+        time_limit=60.0,
         gap_tol=1e-4,
         max_nodes=None,
         warm_start=False,
@@ -106,6 +131,8 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Select the best subset and fit its coefficients.
 
@@ -118,27 +145,23 @@ class BestSubsetRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         -------
         self : BestSubsetRegressor
         """
+        started = time.perf_counter()
+        check_numeric_input(X, y)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
+        check_magnitude(X=X, y=y)
+        # Cross-parameter rules the declared constraints cannot express.
         check_penalties(self.l0, self.n_nonzero_coefs, self.l2, self.M, X.shape[1])
         Xc, yc, X_mean, y_mean = center(X, y, self.fit_intercept)
+        Xc = np.asfortranarray(Xc)
         check_no_zero_columns(Xc, centered=self.fit_intercept)
         start = None
         if self.warm_start and getattr(self, "coef_", None) is not None:
             if self.coef_.shape == (X.shape[1],):
                 start = self.coef_
-        self.result_ = solve_best_subset(
-            Xc,
-            yc,
-            l0=self.l0,
-            l2=self.l2,
-            M=self.M,
-            n_nonzero_coefs=self.n_nonzero_coefs,
-            time_limit=self.time_limit,
-            gap_tol=self.gap_tol,
-            max_nodes=self.max_nodes,
-            warm_start=start,
-            verbose=self.verbose,
-        )
+        self.result_ = _solve_best_subset(
+            Xc, yc, self.l0, self.l2, self.M, self.n_nonzero_coefs, self.time_limit,
+            self.gap_tol, self.max_nodes, start, "bnb", self.verbose, started=started,
+        )  # fmt: skip
         warn_if_limited(self.result_)
         self.coef_ = np.asarray(self.result_.solution, dtype=np.float64).copy()
         self.support_ = self.coef_ != 0

@@ -1,8 +1,11 @@
 """Numba kernels of L0L2 best-subset regression: relaxation CD, dual bounds, L0 heuristics.
 
 Coordinate states: ``FREE`` (-1), ``ZERO`` (0, fixed to zero), ``ONE`` (1, fixed nonzero).
-All kernels work on a residual ``r = y - X b`` kept up to date in place. Kernels that call
-each other live in this one module, as Numba's cache does not track cross-module changes.
+All kernels work on a residual ``r = y - X b`` kept up to date in place. The ridge weight and
+the box are per coordinate (arrays ``l2`` and ``M`` of length p, or of the active set where
+the kernel works on one): the curvature moved out of ``X^T X`` and the certified boxes differ
+from one coordinate to the next. Kernels that call each other live in this one module, as
+Numba's cache does not track cross-module changes.
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ def relaxation_cd(X, r, b, col_sq, active, state, l0, l2, M, tol, max_sweeps):
             dot = 0.0
             for row in range(n):
                 dot += X[row, i] * r[row]
-            new = coordinate_minimizer(dot + a * old, a, state[i], l0, l2, M)
+            new = coordinate_minimizer(dot + a * old, a, state[i], l0, l2[i], M[i])
             delta = new - old
             if delta != 0.0:
                 for row in range(n):
@@ -127,8 +130,8 @@ def relaxation_cd_gram(gram, pos, grad, b, col_sq, state, l0, l2, M, tol, max_sw
 
     ``gram`` is the cached Gram matrix of a pool of columns and ``pos`` the pool positions
     of the active columns; ``grad`` is ``X_A^T r``. Each update costs ``O(|A|)`` instead of
-    ``O(n)``. ``b``, ``col_sq`` and ``state`` are the active entries. Updates ``b`` and
-    ``grad`` in place and returns the number of sweeps.
+    ``O(n)``. ``b``, ``col_sq``, ``state``, ``l2`` and ``M`` are the active entries.
+    Updates ``b`` and ``grad`` in place and returns the number of sweeps.
     """
     m = b.shape[0]
     for sweep in range(max_sweeps):
@@ -136,7 +139,7 @@ def relaxation_cd_gram(gram, pos, grad, b, col_sq, state, l0, l2, M, tol, max_sw
         for j in range(m):
             a = col_sq[j]
             old = b[j]
-            new = coordinate_minimizer(grad[j] + a * old, a, state[j], l0, l2, M)
+            new = coordinate_minimizer(grad[j] + a * old, a, state[j], l0, l2[j], M[j])
             delta = new - old
             if delta != 0.0:
                 row = pos[j]
@@ -211,9 +214,9 @@ def reduced_costs(u, state, l0, l2, M, alpha):
     for i in range(p):
         if state[i] == FREE:
             v = alpha * u[i]
-            psi = penalty_conjugate(v, FREE, l0, l2, M)
+            psi = penalty_conjugate(v, FREE, l0, l2[i], M[i])
             to_zero[i] = psi
-            to_one[i] = psi - penalty_conjugate(v, ONE, l0, l2, M)
+            to_one[i] = psi - penalty_conjugate(v, ONE, l0, l2[i], M[i])
     return to_zero, to_one
 
 
@@ -223,17 +226,18 @@ def dual_terms(u, state, l0, l2, M, alpha):
     total = 0.0
     for i in range(u.shape[0]):
         if state[i] != ZERO:
-            total += penalty_conjugate(alpha * u[i], state[i], l0, l2, M)
+            total += penalty_conjugate(alpha * u[i], state[i], l0, l2[i], M[i])
     return total
 
 
 @njit(cache=True, nogil=True)
-def scaled_dual(u, state, l0, l2, M, rr, ry):
+def scaled_dual(u, state, l0, l2, M, rr, ry, tol=1e-10):
     """Best Fenchel dual value over the ray ``alpha r``, ``alpha`` in [0, 2].
 
     ``D(alpha r) = -0.5 alpha^2 ||r||^2 + alpha r^T y - sum_i g_i*(alpha X_i^T r)`` is
-    concave in ``alpha``; a golden-section search on it returns ``(value, alpha)``. Every
-    evaluated point is a valid lower bound, so the best one seen is returned.
+    concave in ``alpha``; a golden-section search on it (to an interval of ``tol``) returns
+    ``(value, alpha)``. Every evaluated point is a valid lower bound, so the best one seen is
+    returned.
     """
     best_value = -np.inf
     best_alpha = 1.0
@@ -263,60 +267,70 @@ def scaled_dual(u, state, l0, l2, M, rr, ry):
             f2 = f1
             x1 = hi - golden * (hi - lo)
             f1 = -0.5 * x1 * x1 * rr + x1 * ry - dual_terms(u, state, l0, l2, M, x1)
-        if hi - lo < 1e-10:
+        if hi - lo < tol:
             break
     return best_value, best_alpha
 
 
 @njit(cache=True, nogil=True)
-def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_hi):
+def lagrangian_dual(u, state, l2, M, rr, ry, k, lam_lo, lam_hi):
     """Best Lagrangian bound of the cardinality form over the multiplier, for a fixed r.
 
     ``h(lam) = max_alpha D_lam(alpha r) - lam k`` is concave in ``lam`` (a partial maximum
-    of a jointly concave dual function); golden-section search on ``[0, lam_hi]`` with the
-    ray scale optimized inside. Returns ``(value, lam, alpha)`` of the best point seen.
+    of a jointly concave dual function); golden-section search on ``[lam_lo, lam_hi]`` with
+    the ray scale optimized inside (coarsely: any point is a valid bound, the search only
+    buys strength). Returns ``(value, lam, alpha)`` of the best point seen.
     """
     golden = 0.6180339887498949
-    lo = 0.0
+    inner = 1e-6
+    lo = lam_lo
     hi = lam_hi
-    best_value, best_alpha = scaled_dual(u, state, 0.0, l2, M, rr, ry)
-    best_lam = 0.0
+    best_value, best_alpha = scaled_dual(u, state, lo, l2, M, rr, ry, inner)
+    best_value -= lo * k
+    best_lam = lo
     x1 = hi - golden * (hi - lo)
     x2 = lo + golden * (hi - lo)
-    f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+    f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry, inner)
     f1 -= x1 * k
-    f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+    f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry, inner)
     f2 -= x2 * k
     for _ in range(60):
         if f1 > best_value:
             best_value, best_lam, best_alpha = f1, x1, a1
         if f2 > best_value:
             best_value, best_lam, best_alpha = f2, x2, a2
-        if hi - lo <= 1e-7 * hi:
+        if hi - lo <= 1e-5 * hi:
             break
         if f1 < f2:
             lo = x1
             x1, f1, a1 = x2, f2, a2
             x2 = lo + golden * (hi - lo)
-            f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry)
+            f2, a2 = scaled_dual(u, state, x2, l2, M, rr, ry, inner)
             f2 -= x2 * k
         else:
             hi = x2
             x2, f2, a2 = x1, f1, a1
             x1 = hi - golden * (hi - lo)
-            f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry)
+            f1, a1 = scaled_dual(u, state, x1, l2, M, rr, ry, inner)
             f1 -= x1 * k
+    # Polish the ray scale at the chosen multiplier.
+    value, alpha = scaled_dual(u, state, best_lam, l2, M, rr, ry, 1e-10)
+    value -= best_lam * k
+    if value > best_value:
+        best_value, best_alpha = value, alpha
     return best_value, best_lam, best_alpha
 
 
 @njit(cache=True, nogil=True)
 def kkt_violators(u, state, l0, l2, M, in_active):
     """Free coordinates outside the active set whose ``|X_i^T r|`` exceeds psi's threshold."""
-    perspective, thr, rho = penalty_regime(l0, l2, M)
     count = 0
     out = np.empty(u.shape[0], dtype=np.int64)
     for i in range(u.shape[0]):
-        if state[i] == FREE and not in_active[i] and abs(u[i]) > thr * (1.0 + 1e-12):
+        if state[i] != FREE or in_active[i]:
+            continue
+        thr = penalty_regime(l0, l2[i], M[i])[1]
+        if abs(u[i]) > thr * (1.0 + 1e-12):
             out[count] = i
             count += 1
     return out[:count]
@@ -328,7 +342,7 @@ def relaxed_value(b, r, state, l0, l2, M):
     total = 0.5 * np.dot(r, r)
     for i in range(b.shape[0]):
         if b[i] != 0.0 or state[i] == ONE:
-            total += relaxed_penalty(b[i], state[i], l0, l2, M)
+            total += relaxed_penalty(b[i], state[i], l0, l2[i], M[i])
     return total
 
 
@@ -339,7 +353,7 @@ def relaxed_value(b, r, state, l0, l2, M):
 
 @njit(cache=True, nogil=True)
 def box_qp(G, c, M, tol, max_iter):
-    """Minimize ``0.5 b^T G b - c^T b`` over ``|b_i| <= M`` (``G`` positive definite).
+    """Minimize ``0.5 b^T G b - c^T b`` over ``|b_i| <= M_i`` (``G`` positive definite).
 
     An active-set method (Newton steps on the free coordinates, clamping violators and
     releasing bounds whose multiplier has the wrong sign) finishes in a few steps on the
@@ -366,9 +380,9 @@ def box_qp(G, c, M, tol, max_iter):
         clamped = False
         for idx in range(free.shape[0]):
             i = free[idx]
-            if abs(b_free[idx]) > M:
+            if abs(b_free[idx]) > M[i]:
                 at[i] = 1 if b_free[idx] > 0 else -1
-                b[i] = M * at[i]
+                b[i] = M[i] * at[i]
                 clamped = True
             else:
                 b[i] = b_free[idx]
@@ -393,10 +407,10 @@ def box_qp(G, c, M, tol, max_iter):
         for i in range(m):
             old = b[i]
             new = old - grad[i] / G[i, i]
-            if new > M:
-                new = M
-            elif new < -M:
-                new = -M
+            if new > M[i]:
+                new = M[i]
+            elif new < -M[i]:
+                new = -M[i]
             delta = new - old
             if delta != 0.0:
                 for k in range(m):
@@ -439,14 +453,14 @@ def l0_cd(X, r, b, col_sq, candidates, l0, l2, M, tol, max_sweeps):
             for row in range(n):
                 dot += X[row, i] * r[row]
             c = dot + a * old
-            gain, t = best_single_gain(c, a + 2.0 * l2, M)
+            gain, t = best_single_gain(c, a + 2.0 * l2[i], M[i])
             new = t if gain > l0 else 0.0
             delta = new - old
             if delta != 0.0:
                 for row in range(n):
                     r[row] -= X[row, i] * delta
                 b[i] = new
-                change = (a + 2.0 * l2) * delta * delta + (
+                change = (a + 2.0 * l2[i]) * delta * delta + (
                     l0 if (old == 0.0) != (new == 0.0) else 0.0
                 )
                 if change > largest:
@@ -463,7 +477,7 @@ def best_addition(u, b, col_sq, l2, M, allowed):
     best_gain = 0.0
     for j in range(u.shape[0]):
         if b[j] == 0.0 and allowed[j]:
-            gain, t = best_single_gain(u[j], col_sq[j] + 2.0 * l2, M)
+            gain, t = best_single_gain(u[j], col_sq[j] + 2.0 * l2[j], M[j])
             if gain > best_gain:
                 best_gain = gain
                 best = j
@@ -476,5 +490,5 @@ def integer_objective(r, b, l0, l2):
     total = 0.5 * np.dot(r, r)
     for i in range(b.shape[0]):
         if b[i] != 0.0:
-            total += l0 + l2 * b[i] * b[i]
+            total += l0 + l2[i] * b[i] * b[i]
     return total

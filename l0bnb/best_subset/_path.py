@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin, center, warn_if_limited
+from .._estimator import (
+    LinearPredictMixin,
+    center,
+    information_criterion,
+    interruptible,
+    run_tasks,
+    select_by_cv,
+    warn_if_limited,
+)
 from .._progress import progress_bar
 from .._validation import (
     check_arrays,
     check_limits,
     check_no_zero_columns,
+    check_numeric_input,
     check_penalties,
 )
-from ._solve import solve_best_subset
+from ..engine.interrupt import catching_interrupts, stop_requested
+from ..engine.result import INTERRUPTED
+from ._solve import _solve_best_subset
 
 
 @dataclass
@@ -35,6 +47,9 @@ class SubsetPath:
         Certificate of each point: the bound is a proved lower bound on its optimum.
     status : list of str
     n_nodes : ndarray of shape (n_points,)
+    rss : ndarray of shape (n_points,)
+        Residual sum of squares of each point on the data the path was fitted on.
+    n_samples : int
     results : list of SolveResult
     """
 
@@ -48,10 +63,21 @@ class SubsetPath:
     runtime: np.ndarray
     status: list
     n_nodes: np.ndarray
+    rss: np.ndarray
+    n_samples: int
     results: list = field(repr=False)
 
     def __len__(self) -> int:
         return self.l0.shape[0]
+
+    def information_criterion(self, criterion: str = "bic") -> np.ndarray:
+        """AIC, BIC or extended BIC of every point (Gaussian errors, unknown variance).
+
+        See :func:`l0bnb._estimator.information_criterion`; ``argmin`` picks the model.
+        """
+        return information_criterion(
+            self.rss, self.n_samples, self.n_nonzeros, self.coef.shape[1], criterion
+        )
 
 
 def _largest_single_gain(X, r, l2, support=None):
@@ -62,6 +88,7 @@ def _largest_single_gain(X, r, l2, support=None):
     return float(np.max(gains))
 
 
+@interruptible
 def best_subset_path(
     X,
     y,
@@ -112,6 +139,8 @@ def best_subset_path(
     Returns
     -------
     SubsetPath
+        Ctrl-C during the path stops it as a whole: the points solved so far are returned,
+        the last one with status ``interrupted``.
 
     Examples
     --------
@@ -125,31 +154,45 @@ def best_subset_path(
     X, y = check_arrays(X, y)
     check_penalties(0.0, None, l2, M, X.shape[1])
     check_limits(time_limit, max_nodes, gap_tol)
-    if not (isinstance(max_nonzeros, int | np.integer) and max_nonzeros >= 1):
-        raise ValueError(f"max_nonzeros must be a positive integer, got {max_nonzeros!r}.")
-    Xc, yc, X_mean, y_mean = center(X, y, fit_intercept)
-    check_no_zero_columns(Xc, centered=fit_intercept)
+    for name, value in (("max_nonzeros", max_nonzeros), ("n_l0", n_l0)):
+        if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     grid = None if l0_grid is None else np.asarray(l0_grid, dtype=np.float64)
-    if grid is not None and (grid.ndim != 1 or np.any(grid < 0) or np.any(np.diff(grid) > 0)):
-        raise ValueError("l0_grid must be a 1-D, non-negative, decreasing sequence.")
+    if grid is not None and (
+        grid.ndim != 1
+        or grid.size == 0
+        or not np.all(np.isfinite(grid))
+        or np.any(grid < 0)
+        or np.any(np.diff(grid) > 0)
+    ):
+        raise ValueError("l0_grid must be a non-empty, 1-D, non-negative, decreasing sequence.")
+    return _best_subset_path(
+        X, y, l2, max_nonzeros, grid, n_l0, M, fit_intercept, time_limit, gap_tol, max_nodes,
+        verbose, progress,
+    )  # fmt: skip
+
+
+def _best_subset_path(
+    X, y, l2, max_nonzeros, grid, n_l0, M, fit_intercept, time_limit, gap_tol, max_nodes,
+    verbose, progress,
+) -> SubsetPath:  # fmt: skip
+    """:func:`best_subset_path` on checked arrays and parameters (CV folds call this).
+
+    A Ctrl-C stops the whole path: the point being solved returns its best solution
+    (status ``interrupted``) and the path ends there.
+    """
+    Xc, yc, X_mean, y_mean = center(X, y, fit_intercept)
+    Xc = np.asfortranarray(Xc)
+    check_no_zero_columns(Xc, centered=fit_intercept)
     l0 = 0.99 * _largest_single_gain(Xc, yc, l2) if grid is None else float(grid[0])
     warm = None
     results, l0s = [], []
     total = max_nonzeros if grid is None else grid.size
     bar = progress_bar(progress, total, "best-subset path")
-    with bar:
+    with bar, catching_interrupts():
         for point in range(n_l0 if grid is None else grid.size):
-            result = solve_best_subset(
-                Xc,
-                yc,
-                l0=l0,
-                l2=l2,
-                M=M,
-                time_limit=time_limit,
-                gap_tol=gap_tol,
-                max_nodes=max_nodes,
-                warm_start=warm,
-                verbose=verbose,
+            result = _solve_best_subset(
+                Xc, yc, l0, l2, M, None, time_limit, gap_tol, max_nodes, warm, "bnb", verbose
             )
             results.append(result)
             l0s.append(l0)
@@ -157,6 +200,8 @@ def best_subset_path(
             support = np.flatnonzero(warm)
             bar.update(max(0, support.size - bar.n) if grid is None else 1)
             bar.set_postfix_str(f"l0={l0:.3g} nnz={support.size} gap={result.gap:.1e}")
+            if result.status == INTERRUPTED or stop_requested():
+                break
             if grid is not None:
                 if point + 1 >= grid.size:
                     break
@@ -167,6 +212,7 @@ def best_subset_path(
             r = yc - Xc[:, support] @ warm[support]
             l0 = min(_largest_single_gain(Xc, r, l2, support), 0.95 * l0)
     coef = np.array([res.solution for res in results])
+    residuals = yc[None, :] - coef @ Xc.T
     return SubsetPath(
         l0=np.array(l0s),
         coef=coef,
@@ -178,14 +224,29 @@ def best_subset_path(
         runtime=np.array([res.runtime for res in results]),
         status=[res.status for res in results],
         n_nodes=np.array([res.n_nodes for res in results]),
+        rss=np.einsum("ij,ij->i", residuals, residuals),
+        n_samples=X.shape[0],
         results=results,
     )
 
 
-def _fold_errors(X, y, train, test, l2, grid, kwargs):
-    path = best_subset_path(X[train], y[train], l2=l2, l0_grid=grid, **kwargs)
+def _full_path(X, y, l2, max_nonzeros, n_l0, common):
+    return _best_subset_path(
+        X, y, l2, max_nonzeros, None, n_l0, common["M"], common["fit_intercept"],
+        common["time_limit"], common["gap_tol"], common["max_nodes"], False, False,
+    )  # fmt: skip
+
+
+def _fold_errors(X, y, train, test, l2, grid, common):
+    path = _best_subset_path(
+        X[train], y[train], l2, grid.size, grid, grid.size, common["M"],
+        common["fit_intercept"], common["time_limit"], common["gap_tol"],
+        common["max_nodes"], False, False,
+    )  # fmt: skip
     pred = X[test] @ path.coef.T + path.intercept
-    return np.mean((y[test][:, None] - pred) ** 2, axis=0)
+    errors = np.full(grid.size, np.inf)  # points an interrupt left unsolved never win
+    errors[: len(path)] = np.mean((y[test][:, None] - pred) ** 2, axis=0)
+    return errors
 
 
 class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
@@ -204,10 +265,14 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     n_l0 : int, default=100
         Maximum number of path points.
     cv : int, cross-validation generator or iterable, default=5
+    selection : {"min", "one_se"}, default="min"
+        ``"min"``: the ``l0`` with the smallest mean held-out error; ``"one_se"``: the
+        sparsest model within one standard error of it (the one-standard-error rule).
     M : float, default=None
     fit_intercept : bool, default=True
-    time_limit : float, default=None
-        Limit per path point, in seconds.
+    time_limit : float or None, default=10.0
+        Limit per path point, in seconds (the package's policy for paths and CV, which solve
+        dozens of problems: 10 s per solve; single fits default to 60 s).
     gap_tol : float, default=1e-4
     max_nodes : int, default=None
         Limit per path point.
@@ -216,7 +281,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         parallel through joblib, so ``with joblib.parallel_config(backend="dask")`` runs
         them on a Dask cluster unchanged.
     verbose : bool, default=False
-        Print the solver log of the final refit.
+        Print the certificate of the selected model.
     progress : bool or None, default=None
         Show a tqdm progress bar over the fold paths. ``None``: only in an interactive
         terminal and if tqdm is installed; ``True`` requires tqdm.
@@ -245,15 +310,32 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     3
     """
 
+    _parameter_constraints: dict = {
+        "l2": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "max_nonzeros": [Interval(Integral, 1, None, closed="left")],
+        "n_l0": [Interval(Integral, 1, None, closed="left")],
+        "cv": ["cv_object"],
+        "selection": [StrOptions({"min", "one_se"})],
+        "M": [Interval(Real, 0, None, closed="neither"), None],
+        "fit_intercept": ["boolean"],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "verbose": ["boolean"],
+        "progress": ["boolean", None],
+    }
+
     def __init__(
         self,
         l2=1e-2,
         max_nonzeros=10,
         n_l0=100,
         cv=5,
+        selection="min",
         M=None,
         fit_intercept=True,
-        time_limit=None,
+        time_limit=10.0,
         gap_tol=1e-4,
         max_nodes=None,
         n_jobs=None,
@@ -264,6 +346,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.max_nonzeros = max_nonzeros
         self.n_l0 = n_l0
         self.cv = cv
+        self.selection = selection
         self.M = M
         self.fit_intercept = fit_intercept
         self.time_limit = time_limit
@@ -273,6 +356,8 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.progress = progress
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Cross-validate the path and refit at the best penalties.
 
@@ -285,6 +370,7 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         -------
         self : BestSubsetRegressorCV
         """
+        check_numeric_input(X, y)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
         l2s = np.atleast_1d(np.asarray(self.l2, dtype=np.float64))
         if l2s.ndim != 1 or l2s.size == 0:
@@ -298,55 +384,51 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             gap_tol=self.gap_tol,
             max_nodes=self.max_nodes,
         )
-        cv = check_cv(self.cv)
-        folds = list(cv.split(X, y))
+        folds = list(check_cv(self.cv).split(X, y))
         l2s = [float(l2) for l2 in l2s]
         bar = progress_bar(self.progress, len(l2s) * (1 + len(folds)), "best-subset CV")
-        with bar:
+        with bar, catching_interrupts():
             # Full-data paths fix the l0 grid of each l2; then every (l2, fold) path is one
             # joblib task, so all of them can run at once on a cluster.
-            grids = []
-            for path in Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(best_subset_path)(
-                    X,
-                    y,
-                    l2=l2,
-                    max_nonzeros=self.max_nonzeros,
-                    n_l0=self.n_l0,
-                    progress=False,
-                    **common,
-                )
-                for l2 in l2s
-            ):
-                grids.append(path.l0)
-                bar.update(1)
-            tasks = [(i, train, test) for i in range(len(l2s)) for train, test in folds]
-            errors = []
-            for err in Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(_fold_errors)(X, y, train, test, l2s[i], grids[i], common)
-                for i, train, test in tasks
-            ):
-                errors.append(err)
-                bar.update(1)
+            full = [(X, y, l2, self.max_nonzeros, self.n_l0, common) for l2 in l2s]
+            paths = run_tasks(_full_path, full, self.n_jobs, bar)
+            tasks = [(X, y, train, test, l2s[i], paths[i].l0, common)
+                     for i in range(len(paths)) for train, test in folds]  # fmt: skip
+            errors = [] if stop_requested() else run_tasks(_fold_errors, tasks, self.n_jobs, bar)
+            #: True when Ctrl-C stopped the cross-validation before it finished.
+            self.interrupted_ = stop_requested()
         self.l0_grid_, self.mse_path_ = {}, {}
-        best = (np.inf, None, None)
-        for i, l2 in enumerate(l2s):
-            mse = np.column_stack(errors[i * len(folds) : (i + 1) * len(folds)])
-            self.l0_grid_[l2] = grids[i]
-            self.mse_path_[l2] = mse
-            mean = mse.mean(axis=1)
-            j = int(np.argmin(mean))
-            if mean[j] < best[0]:
-                best = (mean[j], float(grids[i][j]), l2)
-        _, self.l0_, self.l2_ = best
-        from ._estimator import BestSubsetRegressor
-
-        final = BestSubsetRegressor(l0=self.l0_, l2=self.l2_, verbose=self.verbose, **common).fit(
-            X, y
-        )
-        warn_if_limited(final.result_)
-        self.coef_ = final.coef_
-        self.intercept_ = final.intercept_
-        self.support_ = final.support_
-        self.result_ = final.result_
+        best = (np.inf, None, None, None)
+        for i, path in enumerate(paths):
+            self.l0_grid_[l2s[i]] = path.l0
+            done = errors[i * len(folds) : (i + 1) * len(folds)]
+            if not done:
+                continue
+            # After a Ctrl-C only the folds that finished count (points an interrupted fold
+            # did not reach have infinite error and never win).
+            mse = np.column_stack(done)
+            self.mse_path_[l2s[i]] = mse
+            finite = np.flatnonzero(np.all(np.isfinite(mse), axis=1))
+            if finite.size == 0:
+                continue
+            sizes = path.n_nonzeros[finite]
+            j = int(finite[select_by_cv(mse[finite], self.selection, sizes)])
+            if mse[j].mean() < best[0]:
+                best = (mse[j].mean(), i, j, l2s[i])
+        if best[1] is None:
+            if not paths:
+                raise KeyboardInterrupt("cross-validation interrupted before any path was solved")
+            # No fold finished: the last point the first full-data path reached.
+            best = (np.inf, 0, len(paths[0]) - 1, l2s[0])
+        _, i, j, self.l2_ = best
+        self.l0_ = float(paths[i].l0[j])
+        # The full-data path already solved this very problem (all data, these penalties):
+        # its point is the refit, certified, with no second solve after a Ctrl-C.
+        self.result_ = paths[i].results[j]
+        warn_if_limited(self.result_)
+        if self.verbose:
+            print(self.result_)
+        self.coef_ = paths[i].coef[j].copy()
+        self.intercept_ = float(paths[i].intercept[j])
+        self.support_ = self.coef_ != 0
         return self

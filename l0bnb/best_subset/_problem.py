@@ -6,18 +6,22 @@ relaxation solved by active-set coordinate descent; their bounds are Fenchel dua
 the current residual, valid however early the descent stopped. The cardinality constraint is
 handled by Lagrangian duality: for any multiplier ``lam >= 0`` the penalized dual bound with
 ``l0 = lam`` minus ``lam k`` is a valid bound, and ``lam`` is improved node by node.
+
+The ridge weight and the box are per coordinate: the problem may be stated on a split design
+(see :mod:`l0bnb.best_subset._curvature`) whose ridge ``l2 + extra_l2_i`` carries curvature of
+``X^T X``, with a constant ``offset`` added to every objective and bound.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
 from ._gram import GramCache
+from ._newton import newton_polish
 
 FREE, ZERO, ONE = kern.FREE, kern.ZERO, kern.ONE
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -34,43 +38,79 @@ class BestSubsetProblem:
         L0 penalty (penalized form); ``None`` with ``k`` set for the cardinality form.
     l2 : float
         Ridge penalty, ``>= 0``.
-    M : float
-        Box on every coefficient (finite, positive); see
+    M : float or ndarray of shape (n_features,)
+        Box on the coefficients (positive, possibly infinite for the local search only); see
         :func:`l0bnb.best_subset._bigm.safe_big_m`.
     k : int or None
         Maximum number of nonzeros (cardinality form).
     relax_tol : float, default=1e-8
         Relative duality gap at which a node relaxation stops.
+    offset : float, default=0.0
+        Constant added to the objective (the split design's).
+    extra_l2 : ndarray of shape (n_features,), default=None
+        Ridge weight added to ``l2`` per coordinate (the split design's ``d / 2``).
+    scale : float, default=None
+        Objective scale (``0.5 ||y||^2`` of the original data) for relative tolerances.
     """
 
-    def __init__(self, X, y, l0, l2, M, k=None, relax_tol=1e-8):
+    def __init__(
+        self,
+        X,
+        y,
+        l0,
+        l2,
+        M,
+        k=None,
+        relax_tol=1e-8,
+        offset=0.0,
+        extra_l2=None,
+        scale=None,
+    ):
         self.X = np.asfortranarray(X, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         self.n, self.p = self.X.shape
         self.cardinality = k is not None
         self.k = int(k) if k is not None else self.p
         self.l0 = 0.0 if l0 is None else float(l0)
-        self.l2 = float(l2)
-        self.M = float(M)
+        self.user_l2 = float(l2)
+        self.l2 = np.full(self.p, self.user_l2)
+        if extra_l2 is not None:
+            self.l2 += np.asarray(extra_l2, dtype=np.float64)
+        self.M = np.broadcast_to(np.asarray(M, dtype=np.float64), (self.p,)).copy()
+        self.offset = float(offset)
         self.relax_tol = float(relax_tol)
         self.col_sq = np.einsum("ij,ij->j", self.X, self.X)
         self.yy = float(self.y @ self.y)
-        self.scale = max(0.5 * self.yy, 1e-300)
+        self.scale = max(0.5 * self.yy if scale is None else float(scale), 1e-300)
         self._seen_supports: set[bytes] = set()
         self.n_relax_sweeps = 0
         self._all_free = np.full(self.p, FREE, dtype=np.int8)
         self.gram = GramCache(self.X)
+        #: Coordinate-descent sweeps between Newton steps on the active set.
+        self.cd_sweeps = 30
+        #: Multiplier updates per node relaxation in the cardinality form.
+        self.max_multiplier_rounds = 6
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
-        self.incumbent_hint = None
 
     # ---- helpers -----------------------------------------------------------------------
 
     def describe(self) -> list[str]:
         form = f"k = {self.k}" if self.cardinality else f"l0 = {self.l0:.6g}"
-        return [
-            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.l2:.6g}, "
-            f"M = {self.M:.6g}",
+        lines = [
+            f"l0bnb best subset: n = {self.n}, p = {self.p}, {form}, l2 = {self.user_l2:.6g}, "
+            f"M in [{self.M.min():.6g}, {self.M.max():.6g}]",
         ]
+        extra = self.l2 - self.user_l2
+        if np.any(extra > 0):
+            lines.append(
+                "curvature of X^T X moved into the perspective: extra ridge per coordinate in "
+                f"[{extra.min():.6g}, {extra.max():.6g}]"
+            )
+        return lines
+
+    def objective_scale(self) -> float:
+        """Objective units (``0.5 ||y||^2``), the floor of the relative-gap denominator."""
+        return self.scale
 
     def _state(self, node: Node) -> np.ndarray:
         zeros, ones = node.state
@@ -90,19 +130,30 @@ class BestSubsetProblem:
             return float("inf")
         r = self._residual(b, support)
         lam = 0.0 if self.cardinality else self.l0
-        return float(kern.integer_objective(r, b, lam, self.l2))
+        return float(kern.integer_objective(r, b, lam, self.l2)) + self.offset
 
-    def _best_multiplier(self, u, state, rr, ry):
-        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r."""
+    def _best_multiplier(self, u, state, rr, ry, near=None):
+        """Multiplier of the cardinality constraint maximizing the dual bound for fixed r.
+
+        ``near``: a previous multiplier; the search then brackets it within a factor 8 (the
+        multiplier moves little between iterations and nodes), widening to the whole range
+        only when the best point sits on an end of the bracket.
+        """
         # Beyond this multiplier every free coordinate's conjugate vanishes even at alpha = 2.
-        t = 2.0 * float(np.max(np.abs(u), initial=0.0))
-        lam_hi = self.M * t
-        if self.l2 > 0:
-            lam_hi = max(lam_hi, t * t / (4.0 * self.l2))
-        value, lam, _ = kern.lagrangian_dual(
-            u, state, self.l2, self.M, rr, ry, float(self.k), max(lam_hi, 1e-12)
+        t = 2.0 * np.abs(u)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            perspective = np.where(self.l2 > 0, t * t / (4.0 * self.l2), 0.0)
+        lam_hi = max(
+            float(np.max(np.maximum(self.M * t, perspective), initial=0.0)), 1e-12 * self.scale
         )
-        return lam, value
+        args = (u, state, self.l2, self.M, rr, ry, float(self.k))
+        if near is not None and 0.0 < near < lam_hi:
+            lo, hi = near / 8.0, min(8.0 * near, lam_hi)
+            value, lam, _ = kern.lagrangian_dual(*args, lo, hi)
+            if lo * 1.001 < lam < hi * 0.999 or hi == lam_hi and lam >= hi * 0.999:
+                return lam, value + self.offset
+        value, lam, _ = kern.lagrangian_dual(*args, 0.0, lam_hi)
+        return lam, value + self.offset
 
     # ---- Problem protocol --------------------------------------------------------------
 
@@ -121,9 +172,6 @@ class BestSubsetProblem:
         return self._as_candidate(b, r)
 
     def initial_incumbent(self, deadline: float):
-        if self.incumbent_hint is not None:
-            b = np.asarray(self.incumbent_hint, dtype=np.float64)
-            return self.objective(b), b.copy()
         return self.start_from(np.zeros(self.p), deadline)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
@@ -141,12 +189,13 @@ class BestSubsetProblem:
             lam = self._initial_multiplier(r, state)
         tol = self.relax_tol * self.scale
         bound, primal, dual_point = -np.inf, np.inf, None
+        rounds, last_round_bound = 0, -np.inf
         for _ in range(200):
             r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
             u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
             dual, alpha = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)
-            dual -= lam * self.k if self.cardinality else 0.0
+            dual += self.offset - (lam * self.k if self.cardinality else 0.0)
             if dual > bound:
                 bound, dual_point = dual, (u, alpha, lam)
             if bound >= cutoff:
@@ -160,8 +209,8 @@ class BestSubsetProblem:
                     violators = violators[order]
                 in_active[violators] = True
             primal = kern.relaxed_value(b, r, state, lam, self.l2, self.M)
-            primal -= lam * self.k if self.cardinality else 0.0
-            if time.perf_counter() >= deadline:
+            primal += self.offset - (lam * self.k if self.cardinality else 0.0)
+            if expired(deadline):
                 break
             if violators.size:
                 continue
@@ -172,11 +221,20 @@ class BestSubsetProblem:
                 break
             # Solved for this multiplier: move it to the best one for the current residual
             # (a valid bound itself) and re-solve only if it moved noticeably.
-            new_lam, value = self._best_multiplier(u, state, rr, ry)
+            new_lam, value = self._best_multiplier(u, state, rr, ry, near=lam)
             if value > bound:
                 _, alpha = kern.scaled_dual(u, state, new_lam, self.l2, self.M, rr, ry)
                 bound, dual_point = value, (u, alpha, new_lam)
             if bound >= cutoff or abs(new_lam - lam) <= 1e-3 * max(lam, 1e-12):
+                break
+            # The bound-multiplier alternation converges slowly; children inherit the
+            # multiplier, so stop once a round gains little towards pruning this node.
+            rounds += 1
+            gain = bound - last_round_bound
+            last_round_bound = bound
+            if rounds >= self.max_multiplier_rounds or (
+                np.isfinite(cutoff) and gain < 0.02 * (cutoff - bound)
+            ):
                 break
             lam = new_lam
         relaxation = self._finish(state, b, r, in_active, lam, bound, primal)
@@ -194,19 +252,23 @@ class BestSubsetProblem:
             return r
         b_active = b[active]
         grad = kern.correlations_of(self.X, r, active)
-        self.n_relax_sweeps += kern.relaxation_cd_gram(
-            self.gram.gram,
-            pos,
-            grad,
-            b_active,
-            self.col_sq[active],
-            state[active],
-            lam,
-            self.l2,
-            self.M,
-            tol,
-            1000,
-        )
+        args = (self.col_sq[active], state[active], lam, self.l2[active], self.M[active], tol)
+        block = None
+        for _ in range(40):
+            sweeps = kern.relaxation_cd_gram(
+                self.gram.gram, pos, grad, b_active, *args, self.cd_sweeps
+            )
+            self.n_relax_sweeps += sweeps
+            if sweeps < self.cd_sweeps:
+                break
+            # Descent is crawling (near-collinear active columns): solve on its pieces.
+            if block is None:
+                block = self.gram.gram[np.ix_(pos, pos)]
+            if not newton_polish(block, b_active, grad, *args[1:5]):
+                self.n_relax_sweeps += kern.relaxation_cd_gram(
+                    self.gram.gram, pos, grad, b_active, *args, 1000
+                )
+                break
         b[active] = b_active
         support = np.flatnonzero(b)
         return kern.residual(self.X, self.y, support, b[support])
@@ -230,12 +292,11 @@ class BestSubsetProblem:
         return lam
 
     def _fractionality(self, b, state, lam):
-        perspective, thr, rho = kern.penalty_regime(lam, self.l2, self.M)
-        scale = rho if perspective else self.M
-        if scale <= 0:
-            z = (b != 0).astype(np.float64)
-        else:
-            z = np.minimum(np.abs(b) / scale, 1.0)
+        with np.errstate(divide="ignore"):
+            rho = np.sqrt(lam / self.l2)
+        scale = np.minimum(rho, self.M)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(scale > 0, np.minimum(np.abs(b) / scale, 1.0), (b != 0) * 1.0)
         frac = np.minimum(z, 1.0 - z)
         frac[state != FREE] = 0.0
         return frac, z
@@ -243,12 +304,15 @@ class BestSubsetProblem:
     def _finish(self, state, b, r, in_active, lam, bound, primal) -> Relaxation:
         frac, z = self._fractionality(b, state, lam)
         within_k = not self.cardinality or np.count_nonzero(b) <= self.k
+        # A relaxation stopped early (deadline, Ctrl-C) may look integral at its start point;
+        # only a solved one proves that no branching is needed.
+        solved = primal - bound <= 10 * self.relax_tol * max(abs(primal), self.scale * 1e-3)
         return Relaxation(
             bound=float(bound),
             value=float(primal),
             solution=b,
             # With every coordinate fixed, fixed ones never exceed k (branch guarantees it).
-            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k),
+            integral=bool(frac.max(initial=0.0) <= 1e-9 and within_k and solved),
             candidate=self._as_candidate(b.copy(), r) if within_k else None,
             info={"lam": lam, "active": np.flatnonzero(in_active), "z": z, "frac": frac},
         )
@@ -257,7 +321,7 @@ class BestSubsetProblem:
         if self.cardinality and np.count_nonzero(b) > self.k:
             return None
         lam = 0.0 if self.cardinality else self.l0
-        return float(kern.integer_objective(r, b, lam, self.l2)), b
+        return float(kern.integer_objective(r, b, lam, self.l2)) + self.offset, b
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         b_rel = relaxation.solution
@@ -270,7 +334,7 @@ class BestSubsetProblem:
             return None
         self._seen_supports.add(key)
         b = np.zeros(self.p)
-        b[support] = np.clip(b_rel[support], -self.M, self.M)
+        b[support] = np.clip(b_rel[support], -self.M[support], self.M[support])
         r = self._residual(b, support)
         if not self.cardinality:
             # Hard thresholding drops the relaxation's many small coefficients first, so
@@ -350,8 +414,8 @@ class BestSubsetProblem:
             return b, self.y.copy()
         Xs = self.X[:, support]
         gram = Xs.T @ Xs
-        gram[np.diag_indices_from(gram)] += 2.0 * self.l2
-        coef = kern.box_qp(gram, Xs.T @ self.y, self.M, 1e-15 * self.scale, 50)
+        gram[np.diag_indices_from(gram)] += 2.0 * self.l2[support]
+        coef = kern.box_qp(gram, Xs.T @ self.y, self.M[support], 1e-15 * self.scale, 50)
         b[support] = coef
         r = self.y - Xs @ coef
         return b, r
@@ -373,7 +437,7 @@ class BestSubsetProblem:
                 kern.l0_cd(X, r, b, col_sq, support, self.l0, l2, M, tol, 1000)
                 support = np.flatnonzero(b)
             b[:], r[:] = self.refit(support, b)
-            if time.perf_counter() >= deadline or not self._swap_once(b, r, allowed):
+            if expired(deadline) or not self._swap_once(b, r, allowed):
                 break
         return b, r
 
@@ -386,7 +450,7 @@ class BestSubsetProblem:
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             if j < 0 or gain <= threshold + 1e-12 * self.scale:
                 return
-            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+            t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2[j], M[j])[1]
             b[j] = t
             b[:], r[:] = self.refit(np.flatnonzero(b), b)
 
@@ -396,13 +460,13 @@ class BestSubsetProblem:
         for i in np.flatnonzero(b):
             bi = b[i]
             r_i = r + X[:, i] * bi
-            loss = 0.5 * (r_i @ r_i - r @ r) - l2 * bi * bi
+            loss = 0.5 * (r_i @ r_i - r @ r) - l2[i] * bi * bi
             u = kern.correlations(X, r_i, self._all_free)
             b[i] = 0.0
             j, gain = kern.best_addition(u, b, col_sq, l2, M, allowed)
             b[i] = bi
             if j >= 0 and j != i and gain > loss + 1e-10 * self.scale:
-                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2, M)[1]
+                t = kern.best_single_gain(u[j], col_sq[j] + 2 * l2[j], M[j])[1]
                 b[i] = 0.0
                 b[j] = t
                 r[:] = r_i - X[:, j] * t

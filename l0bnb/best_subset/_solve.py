@@ -6,14 +6,18 @@ import time
 
 import numpy as np
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits, check_no_zero_columns, check_penalties
 from ..engine import Limits, SolveResult, solve
 from ._bigm import safe_big_m
+from ._curvature import split_design
 from ._problem import BestSubsetProblem
 
 SOLVERS = ("bnb", "reference", "scip", "brute_force")
 
 
+@interruptible
 def solve_best_subset(
     X,
     y,
@@ -27,6 +31,7 @@ def solve_best_subset(
     max_nodes: int | None = None,
     warm_start=None,
     solver: str = "bnb",
+    curvature: str = "auto",
     verbose: bool = False,
 ) -> SolveResult:
     """Solve L0L2 best-subset regression exactly on the arrays given.
@@ -44,10 +49,11 @@ def solve_best_subset(
     l2 : float, default=1e-2
         Ridge penalty (``l2 > 0`` makes the perspective relaxation strong).
     M : float, default=None
-        Box on every coefficient, part of the problem as stated. ``None``: a certified
-        bound that keeps every optimal solution of the unboxed problem (see
-        :func:`l0bnb.best_subset._bigm.safe_big_m`); with ``l2 = 0`` it exists only when ``X``
-        has full column rank, otherwise an error asks for ``M``.
+        Box on every coefficient, part of the problem as stated. ``None``: certified boxes,
+        one per coefficient, that keep every optimal solution of the unboxed problem (see
+        :func:`l0bnb.best_subset._bigm.safe_big_m`; they follow the units of each column);
+        with ``l2 = 0`` they exist only when ``X`` has full column rank, otherwise an error
+        asks for ``M``.
     n_nonzero_coefs : int, default=None
         Maximum number of nonzero coefficients (cardinality form).
     time_limit : float, default=None
@@ -63,13 +69,20 @@ def solve_best_subset(
         ``"bnb"`` is the engine; ``"reference"`` the Pyomo model solved by HiGHS with outer
         approximation; ``"scip"`` the same model in SCIP; ``"brute_force"`` enumerates
         supports (``n_features <= 20``).
+    curvature : {"auto", "sdp", "equilibrated", "none"}, default="auto"
+        When ``X^T X`` is positive definite (``n > p``), move a diagonal ``D`` with
+        ``X^T X - D`` positive semidefinite into the perspective relaxation as extra ridge
+        curvature (the problem solved is unchanged; only the bounds get stronger). ``"auto"``
+        improves ``D`` by a few max-det Newton steps up to ``p = 600``; ``"none"`` turns it
+        off. See :func:`l0bnb.best_subset._curvature.split_design`.
     verbose : bool, default=False
         Print the solver log.
 
     Returns
     -------
     SolveResult
-        ``solution`` is the coefficient vector; ``info["M"]`` the box used.
+        ``solution`` is the coefficient vector; ``info["boxes"]`` the box of every
+        coefficient, ``info["M"]`` the largest; ``info["curvature"]`` how ``D`` was chosen.
 
     Examples
     --------
@@ -90,14 +103,59 @@ def solve_best_subset(
         warm_start = np.asarray(warm_start, dtype=np.float64)
         if warm_start.shape != (X.shape[1],) or not np.all(np.isfinite(warm_start)):
             raise ValueError(f"warm_start must be a finite vector of length {X.shape[1]}.")
-    start = time.perf_counter()
+    return _solve_best_subset(
+        X, y, l0, l2, M, n_nonzero_coefs, time_limit, gap_tol, max_nodes, warm_start, solver,
+        verbose, curvature=curvature,
+    )  # fmt: skip
+
+
+def _solve_best_subset(
+    X,
+    y,
+    l0,
+    l2,
+    M,
+    n_nonzero_coefs,
+    time_limit,
+    gap_tol,
+    max_nodes,
+    warm_start,
+    solver,
+    verbose,
+    started=None,
+    curvature="auto",
+) -> SolveResult:
+    """:func:`solve_best_subset` on arrays and parameters already checked (no re-validation).
+
+    Estimators, paths and CV call this after validating once at their public boundary.
+    ``started`` (``time.perf_counter()``) is when the caller's work began: the time limit and
+    the log's clock count from there.
+    """
+    announce_compilation(__package__)
+    start = time.perf_counter() if started is None else started
     if solver != "bnb":
         return _solve_reference(
             X, y, l0, l2, M, n_nonzero_coefs, solver, time_limit, gap_tol, verbose
         )
     k = n_nonzero_coefs
+    split = split_design(X, y, curvature)
+
+    def problem_with(box, relax_tol=1e-8):
+        return BestSubsetProblem(
+            split.X,
+            split.y,
+            l0,
+            l2,
+            box,
+            k=k,
+            relax_tol=relax_tol,
+            offset=split.offset,
+            extra_l2=split.extra_l2,
+            scale=0.5 * float(y @ y),
+        )
+
     # The local search runs on the unboxed problem first: its objective certifies M.
-    explorer = BestSubsetProblem(X, y, l0, l2, np.inf if M is None else M, k=k)
+    explorer = problem_with(np.inf if M is None else M)
     b0 = (
         np.zeros(X.shape[1])
         if warm_start is None
@@ -113,18 +171,22 @@ def solve_best_subset(
         return _interrupted(explorer, b0, start)
     if M is None:
         M = safe_big_m(X, y, l0, l2, upper)
-    problem = BestSubsetProblem(
-        X, y, l0, l2, M, k=k, relax_tol=float(np.clip(0.05 * gap_tol, 1e-12, 1e-3))
-    )
-    problem.incumbent_hint = b_start
-    remaining = (
-        None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
-    )
+    problem = problem_with(M, relax_tol=float(np.clip(0.05 * gap_tol, 1e-12, 1e-3)))
+    # The clock started with the caller: the limit, the log's time column and the runtime
+    # all include the set-up (validation, curvature, the root local search).
     result = solve(
-        problem, Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol), verbose
+        problem,
+        Limits(time_limit=time_limit, max_nodes=max_nodes, gap_tol=gap_tol),
+        verbose,
+        start=b_start,
+        started=start,
     )
     result.runtime = time.perf_counter() - start
-    result.info["M"] = float(M)
+    # One number for callers that expect a single box (every |b_i| <= max M_i), and the
+    # per-coefficient boxes the search used.
+    result.info["M"] = float(np.max(M))
+    result.info["boxes"] = np.broadcast_to(np.asarray(M, dtype=np.float64), (X.shape[1],)).copy()
+    result.info["curvature"] = split.method
     return result
 
 

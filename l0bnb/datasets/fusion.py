@@ -13,9 +13,11 @@ class CategoricalRegressionData:
 
     Attributes
     ----------
-    X : pandas.DataFrame
+    X : pandas.DataFrame or ndarray of object
         Categorical columns ``c0, c1, ...`` (pandas categories, levels ``"L00", ...``) then
-        continuous columns ``z0, z1, ...``.
+        continuous columns ``z0, z1, ...``. Without pandas installed: an object array with
+        the same columns (level strings, then floats), which
+        ``CategoricalFusionRegressor(categorical_features="auto")`` reads the same way.
     y : ndarray of shape (n_samples,)
     groups : list of ndarray
         True group of each level per categorical feature (0: the zero group).
@@ -90,8 +92,6 @@ def make_categorical_regression(
     >>> d.X.shape, len(d.groups[0])
     ((100, 2), 8)
     """
-    import pandas as pd
-
     if not 1 <= n_groups <= n_levels:
         raise ValueError(f"n_groups must be in [1, n_levels={n_levels}], got {n_groups}.")
     if level_dist not in ("uniform", "zipf"):
@@ -121,7 +121,7 @@ def make_categorical_regression(
         signal += value[codes]
         groups.append(group)
         values.append(value)
-        columns[f"c{j}"] = pd.Categorical.from_codes(codes, categories=names)
+        columns[f"c{j}"] = codes
     theta = np.zeros(n_continuous)
     theta[:n_continuous_relevant] = 1.0
     if n_continuous:
@@ -134,7 +134,7 @@ def make_categorical_regression(
     var = float(signal.var())
     noise_std = float(np.sqrt(var / snr)) if var > 0 else 1.0
     y = signal + noise_std * rng.standard_normal(n_samples)
-    X = pd.DataFrame(columns)
+    X = _table(columns, names, n_samples)
     return CategoricalRegressionData(
         X, y, groups, values, theta, [names] * n_categorical, noise_std
     )
@@ -171,3 +171,21 @@ def fusion_metrics(model, data: CategoricalRegressionData, X_test=None, y_test=N
     if X_test is not None:
         out["test_mse"] = float(np.mean((model.predict(X_test) - y_test) ** 2))
     return out
+
+
+def _table(columns: dict, names: list, n_samples: int):
+    """A DataFrame with categorical level columns when pandas is importable, else an object
+    array of level strings and floats (pandas is an optional dependency)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        out = np.empty((n_samples, len(columns)), dtype=object)
+        for t, (name, col) in enumerate(columns.items()):
+            out[:, t] = np.asarray(names, dtype=object)[col] if name[0] == "c" else col
+        return out
+    return pd.DataFrame(
+        {
+            name: pd.Categorical.from_codes(col, categories=names) if name[0] == "c" else col
+            for name, col in columns.items()
+        }
+    )

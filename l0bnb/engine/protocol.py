@@ -51,7 +51,23 @@ class Problem(Protocol):
     value as a cutoff and the deadline in ``time.perf_counter()`` seconds), ``heuristic``
     and, when the node is neither pruned nor integral, ``branch``. The first child
     ``branch`` returns is the one the engine dives into.
+
+    Optional members the engine reads:
+
+    - ``heuristic_period`` (int, default 1): the engine runs ``heuristic`` at the root and
+      then at every ``heuristic_period``-th node (a schedule is a setting, not a counter each
+      problem keeps);
+    - ``on_incumbent(value, solution)``: called with every new incumbent (a problem that
+      uses the incumbent in its bounds or heuristics keeps it from here, never on its own);
+    - ``objective_scale()``: a positive number in the objective's units (for least squares
+      ``0.5 ||y||^2``), the floor of the relative gap's denominator.
+
+    Starts are offered through ``solve(problem, limits, start=...)`` (in place of
+    ``initial_incumbent``); callers hear about incumbents through ``solve(...,
+    on_incumbent=...)``.
     """
+
+    heuristic_period: int = 1
 
     def root(self) -> Node: ...
 

@@ -26,7 +26,9 @@ SOLVER_LABELS = {
     "highs": "reference-highs-oa",
     "scip": "reference-scip",
     "brute_force": "brute-force",
-    "heuristic": "heuristic",
+    "heuristic": "l0bnb-heuristic",
+    "bcd": "l0bnb-bcd",
+    "path": "l0bnb-path",
 }
 
 #: A search that closes with a relative gap at or below this is reported as ``optimal``
@@ -37,6 +39,20 @@ OPTIMALITY_GAP = 1e-4
 #: Floor of the gap's denominator as a fraction of the problem's objective scale (see
 #: :func:`relative_gap`): it matters only when the objective itself is almost zero.
 SCALE_FLOOR = 1e-9
+
+
+def final_status(stop: str, gap: float, has_solution: bool = True) -> str:
+    """The package's one status rule, for the engine and every reference.
+
+    ``optimal`` exactly when the certificate proves a relative gap of at most
+    :data:`OPTIMALITY_GAP`, whatever stopped the search; otherwise why it stopped
+    (``gap_limit`` when a looser ``gap_tol`` was reached).
+    """
+    if not has_solution:
+        return INFEASIBLE if stop in (OPTIMAL, GAP_LIMIT) else stop
+    if gap <= OPTIMALITY_GAP * (1.0 + 1e-9):  # rounding of the gap test itself
+        return OPTIMAL
+    return GAP_LIMIT if stop == OPTIMAL else stop
 
 
 def relative_gap(objective: float, bound: float, scale: float = 0.0) -> float:

@@ -13,14 +13,13 @@ from .log import SearchLog
 from .queue import NodeQueue
 from .result import (
     GAP_LIMIT,
-    INFEASIBLE,
     INTERRUPTED,
     NODE_LIMIT,
     OPTIMAL,
-    OPTIMALITY_GAP,
     SCALE_FLOOR,
     TIME_LIMIT,
     SolveResult,
+    final_status,
     relative_gap,
 )
 
@@ -94,7 +93,13 @@ class _Search:
         # search stops inside it (a second Ctrl-C), its bound still counts.
         self.current: Any = None
         self.depth = 0
-        self.on_incumbent: Callable[[float, Any], None] | None = None
+        # Who hears about new incumbents: the problem itself (its optional ``on_incumbent``,
+        # e.g. to use the incumbent's residual in its bounds) and the caller's hook.
+        self.incumbent_hooks: list[Callable[[float, Any], None]] = []
+        if callable(getattr(problem, "on_incumbent", None)):
+            self.incumbent_hooks.append(problem.on_incumbent)
+        # The heuristic schedule is a setting the engine applies (see protocol.Problem).
+        self.heuristic_period = max(1, int(getattr(problem, "heuristic_period", 1)))
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -116,8 +121,8 @@ class _Search:
             return False
         if self.solution is None or value < self.incumbent - 1e-12 * abs(self.incumbent):
             self.incumbent, self.solution = float(value), solution
-            if self.on_incumbent is not None:
-                self.on_incumbent(self.incumbent, solution)
+            for hook in self.incumbent_hooks:
+                hook(self.incumbent, solution)
             return True
         return False
 
@@ -159,8 +164,11 @@ class _Search:
         problem = self.problem
         self.queue.push(problem.root())
         if start is not None:
+            # A caller's start replaces the root heuristic (it already ran one, or continues
+            # a path from a neighbouring solution).
             self.offer((float(problem.objective(start)), start))
-        self.offer(problem.initial_incumbent(self.deadline))
+        else:
+            self.offer(problem.initial_incumbent(self.deadline))
         if self.solution is not None:
             self.report("H")
         while len(self.queue):
@@ -201,7 +209,8 @@ class _Search:
         if relaxation.integral or bound >= cutoff:
             self.close(bound)
             return improved
-        if not stop_requested():
+        scheduled = node.depth == 0 or self.n_nodes % self.heuristic_period == 0
+        if scheduled and not stop_requested():
             improved |= self.offer(
                 problem.heuristic(node, relaxation, self.incumbent, self.deadline)
             )
@@ -218,12 +227,8 @@ class _Search:
 
     def result(self, status: str) -> SolveResult:
         bound = self.global_bound()
-        if status == OPTIMAL and self.solution is None:
-            status = INFEASIBLE
         gap = self.gap(bound)
-        if status == OPTIMAL and gap > OPTIMALITY_GAP * (1.0 + 1e-9):
-            # A user gap_tol above 1e-4 was reached: not "optimal" in this package's sense.
-            status = GAP_LIMIT
+        status = final_status(status, gap, self.solution is not None)
         return SolveResult(
             status=status,
             objective=self.incumbent,
@@ -261,8 +266,9 @@ def solve(
     verbose : bool, default=False
         Print a solver-style progress table.
     start : solution, optional
-        A feasible solution (in the problem's own encoding) offered as the first incumbent,
-        before the problem's root heuristic (warm starts, path continuation).
+        A feasible solution (in the problem's own encoding) offered as the first incumbent
+        in place of the problem's root heuristic (``initial_incumbent``): warm starts, path
+        continuation, a heuristic the caller already ran.
     on_incumbent : callable, optional
         ``on_incumbent(value, solution)`` is called with every new incumbent (a problem that
         keeps its own copy for heuristics, a caller that records progress).
@@ -284,7 +290,8 @@ def solve(
     require_protocol(problem)
     limits = limits or Limits()
     search = _Search(problem, limits, verbose, started)
-    search.on_incumbent = on_incumbent
+    if on_incumbent is not None:
+        search.incumbent_hooks.append(on_incumbent)
     describe = getattr(problem, "describe", None)
     search.log.banner(
         (describe() if describe else [])

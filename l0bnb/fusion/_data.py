@@ -1,7 +1,8 @@
-"""Scaled data of a categorical-fusion instance, its objective and exact refits on partitions.
+"""Scaled data of a categorical-fusion instance and its objective.
 
 Shared by the BnB problem, the BCD heuristic, the Pyomo reference and brute force, so that
-every solver evaluates one formula (section 2 of the fusion spec).
+every solver evaluates one formula (section 2 of the fusion spec); plain numpy (no kernels),
+so the ground truth can use it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import fusion_objective
+from .refit import objective_value
 
 
 @dataclass
@@ -68,13 +69,7 @@ class FusionData:
         return float(np.sqrt(0.5 * np.mean(self.y**2) / self.l2)) if self.l2 > 0 else np.inf
 
     def objective(self, solution) -> float:
-        beta, theta, mu = solution
-        return float(
-            fusion_objective(
-                self.y, self.codes, self.offsets, self.Z, np.asarray(beta, float),
-                np.asarray(theta, float), float(mu), self.l0, self.lf, self.l2,
-            )
-        )  # fmt: skip
+        return objective_value(self, solution)
 
     def empty(self):
         """The model with every coefficient zero (intercept at its optimum)."""
@@ -83,82 +78,3 @@ class FusionData:
 
     def split(self, beta: np.ndarray) -> list[np.ndarray]:
         return [beta[self.offsets[j] : self.offsets[j + 1]] for j in range(self.p)]
-
-
-def labels_from_beta(values: np.ndarray) -> np.ndarray:
-    """Group labels of one feature: 0 for zero levels, 1, 2, ... per distinct nonzero value."""
-    labels = np.zeros(values.size, dtype=np.int64)
-    nonzero = np.unique(values[values != 0.0])
-    for g, v in enumerate(nonzero, start=1):
-        labels[values == v] = g
-    return labels
-
-
-def partition_ridge(data: FusionData, labels: list[np.ndarray], support: np.ndarray):
-    """Exact best values for fixed level groups and continuous support.
-
-    ``labels[j][k]`` is the group of level ``k`` (0: the zero group); ``support`` masks the
-    continuous features allowed nonzero. Each nonzero group gets one value ``c`` (ridge cost
-    ``l2 |g| c^2``); the intercept is free.
-
-    Returns
-    -------
-    solution : tuple (beta, theta, mu)
-        Fused levels hold bit-identical values.
-    counted : float
-        The objective with every group and every supported feature counted as nonzero
-        (``>= objective(solution)``; equal unless a value came out exactly 0 or two groups
-        tied); the exact minimum of ``F`` over the closure of that pattern.
-    """
-    n = data.n
-    cols, weights, where = [], [], []
-    n_nonzero = 0
-    for j in range(data.p):
-        lab = labels[j]
-        codes = data.codes[:, j]
-        for g in range(1, int(lab.max(initial=0)) + 1):
-            members = lab == g
-            if not members.any():
-                continue
-            cols.append(members[codes].astype(np.float64))
-            weights.append(data.l2 * members.sum())
-            where.append((j, members))
-            n_nonzero += int(members.sum())
-    n_groups = len(cols)
-    for k in np.flatnonzero(support):
-        cols.append(data.Z[:, k])
-        weights.append(data.l2)
-        where.append((None, k))
-        n_nonzero += 1
-    y = data.y
-    if cols:
-        A = np.column_stack(cols)
-        if data.fit_intercept:
-            A_mean = A.mean(axis=0)
-            Ac = A - A_mean
-            yc = y - y.mean()
-        else:
-            A_mean = np.zeros(A.shape[1])
-            Ac, yc = A, y
-        H = Ac.T @ Ac / n + 2.0 * np.diag(weights)
-        gamma = np.linalg.solve(H, Ac.T @ yc / n)
-        mu = float(y.mean() - A_mean @ gamma) if data.fit_intercept else 0.0
-        resid = y - mu - A @ gamma
-    else:
-        gamma = np.zeros(0)
-        mu = float(y.mean()) if data.fit_intercept else 0.0
-        resid = y - mu
-    beta = np.zeros(int(data.offsets[-1]))
-    theta = np.zeros(data.q)
-    for value, (j, what) in zip(gamma, where, strict=False):
-        if j is None:
-            theta[what] = value
-        else:
-            beta[data.offsets[j] : data.offsets[j + 1]][what] = value
-    counted = (
-        float(resid @ resid) / (2 * n)
-        + float(np.dot(weights, gamma**2))
-        + data.l0 * n_nonzero
-        + data.lf * n_groups
-    )
-    return (beta, theta, mu), counted

@@ -10,23 +10,39 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_limits
-from ..engine.result import HEURISTIC, OPTIMAL, OPTIMALITY_GAP, SolveResult, relative_gap
+from ..engine.interrupt import catching_interrupts, expired, stop_requested
+from ..engine.result import (
+    HEURISTIC,
+    INTERRUPTED,
+    OPTIMAL,
+    OPTIMALITY_GAP,
+    SOLVER_LABELS,
+    SolveResult,
+    relative_gap,
+)
 from ..engine.search import Limits, solve
 from ..exceptions import SearchLimitWarning
 from ._bcd import bcd_with_moves, multi_start_bcd
-from ._data import FusionData, labels_from_beta
+from ._data import FusionData
 from ._input import (
     categorical_columns,
     check_levels,
+    column_values,
     continuous_block,
     declared_categories,
     encode,
+    holds_levels,
     is_dataframe,
+    location_scale,
     sorted_levels,
 )
 from ._kernels import dual_value
+from ._pace import Pace
 from ._problem import FusionProblem
+from .refit import labels_from_beta, partition_least_squares
 
 
 def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, verbose=False):
@@ -35,20 +51,26 @@ def solve_fusion(data: FusionData, solver: str, limits: Limits, initial=None, ve
         return solve(FusionProblem(data, initial), limits, verbose)
     start = time.perf_counter()
     deadline = start + (limits.time_limit or np.inf)
+    pace = Pace.calibrated()
     if initial is None:
-        sol, value, sweeps = multi_start_bcd(data, deadline)
+        sol, value, sweeps = multi_start_bcd(data, deadline, pace)
     else:
-        sol, value, sweeps = bcd_with_moves(data, initial, deadline)
+        sol, value, sweeps = bcd_with_moves(data, initial, deadline, pace)
     bound = bcd_bound(data, sol)
-    if data.l2 > 0 and time.perf_counter() < deadline:
+    if data.l2 > 0 and not expired(deadline):
         # The branch-and-bound root bound (dual ascent + curvature split) is much tighter.
         problem = FusionProblem(data)
+        problem.pace = pace
         bound = max(bound, problem.relax(problem.root(), value, deadline).bound)
     gap = relative_gap(value, bound)
+    if gap <= OPTIMALITY_GAP:
+        status = OPTIMAL
+    else:
+        status = INTERRUPTED if stop_requested() else HEURISTIC
     return SolveResult(
-        status=OPTIMAL if gap <= OPTIMALITY_GAP else HEURISTIC, objective=value, bound=bound,
+        status=status, objective=value, bound=bound,
         gap=gap, n_nodes=0, runtime=time.perf_counter() - start, solution=sol,
-        solver="l0bnb-bcd", info={"sweeps": sweeps},
+        solver=SOLVER_LABELS["bcd"], info={"sweeps": sweeps},
     )  # fmt: skip
 
 
@@ -93,13 +115,19 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         Ridge penalty; must be positive for ``solver="bnb"``.
     categorical_features : "auto", None, list of int or str, or bool mask, default="auto"
         Which columns hold levels. ``"auto"``: category/object/string/bool columns of a
-        DataFrame (none for an array). Array columns listed here must hold integer codes.
+        DataFrame; for arrays, every column of a string or bool array, the columns of an
+        object array that hold any non-number or bool, none of a numeric array. Bool columns
+        are always categorical (levels ``False``/``True``). Numeric array columns listed here
+        must hold integer codes. pandas is optional: arrays need no pandas.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     solver : {"bnb", "bcd"}, default="bnb"
         Exact branch and bound, or block coordinate descent.
-    time_limit : float, default=60.0
-        Wall-clock seconds for one fit.
+    time_limit : float or None, default=60.0
+        Wall-clock seconds for one fit (as the graphical, LTS and rule estimators); each
+        point of :meth:`path` gets its own. The fit returns within a fraction of a second
+        of it with status ``time_limit`` and the best certified bound so far. ``None``: no
+        limit.
     max_nodes : int, default=None
         Limit on branch-and-bound nodes.
     gap_tol : float, default=1e-4
@@ -108,6 +136,12 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         Levels not seen in ``fit`` (and declared but unobserved pandas categories) predict
         with value 0 (the baseline group) under ``"zero"``; ``"error"`` raises for levels
         neither observed nor declared.
+    refit : bool, default=True
+        Give ``coef_``, ``intercept_`` and ``level_values_`` by unpenalised least squares on
+        the selected structure (level groups, zero group, continuous support): the penalties
+        only choose the structure, without shrinking its values. ``result_`` still holds the
+        certified penalised problem (objective, bound, solution); ``refit=False`` reports
+        the penalised solution itself.
     verbose : int, default=0
         Print the solver log.
 
@@ -172,6 +206,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         max_nodes=None,
         gap_tol=1e-4,
         handle_unknown="zero",
+        refit=True,
         verbose=0,
     ):
         self.l0 = l0
@@ -184,6 +219,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         self.max_nodes = max_nodes
         self.gap_tol = gap_tol
         self.handle_unknown = handle_unknown
+        self.refit = refit
         self.verbose = verbose
 
     # ------------------------------------------------------------------ checks
@@ -200,6 +236,8 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
                 "solver='bnb' needs l2 > 0 (it bounds the coefficients); use solver='bcd' "
                 "for l2 = 0."
             )
+        if not isinstance(self.refit, (bool, np.bool_)):
+            raise ValueError(f"refit must be True or False, got {self.refit!r}.")
         if self.handle_unknown not in ("zero", "error"):
             raise ValueError(
                 f"handle_unknown must be 'zero' or 'error', got {self.handle_unknown!r}."
@@ -210,8 +248,10 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         """Array view of ``X`` (object dtype when it holds levels) and the column roles."""
         spec = self.categorical_features if reset else None
         has_levels = (
-            not (isinstance(spec, str) and spec == "auto") and spec is not None
-        ) or is_dataframe(X)
+            (not (isinstance(spec, str) and spec == "auto") and spec is not None)
+            or is_dataframe(X)
+            or holds_levels(X)
+        )
         if not reset:
             has_levels = len(self.categorical_features_) > 0 or is_dataframe(X)
         kw = dict(dtype=None, ensure_all_finite=False) if has_levels else dict(dtype=np.float64)
@@ -221,6 +261,12 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             arr, y = validate_data(
                 self, X, y, reset=reset, y_numeric=True, ensure_min_samples=2, **kw
             )
+        if is_dataframe(X) and has_levels:
+            # Column by column: a DataFrame's common dtype would turn bools into floats.
+            cols = [column_values(X, i) for i in range(X.shape[1])]
+            arr = np.empty((len(X), len(cols)), dtype=object)
+            for i, col in enumerate(cols):
+                arr[:, i] = col
         if reset:
             cat = categorical_columns(X, spec, arr.shape[1])
             self.categorical_features_ = cat
@@ -255,35 +301,34 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             codes.append(encode(values, levels))
         Zraw = continuous_block(arr, self.continuous_features_, names)
         y = np.asarray(y, dtype=np.float64)
-        if self.fit_intercept:
-            self.y_mean_ = float(y.mean())
-            self.y_scale_ = float(y.std())
-            self.cont_mean_ = Zraw.mean(axis=0)
-            self.cont_scale_ = Zraw.std(axis=0)
-        else:
-            self.y_mean_ = 0.0
-            self.y_scale_ = float(np.sqrt(np.mean(y**2)))
-            self.cont_mean_ = np.zeros(Zraw.shape[1])
-            self.cont_scale_ = np.sqrt(np.mean(Zraw**2, axis=0))
-        bad = np.flatnonzero(self.cont_scale_ <= 1e-12 * (1 + np.abs(self.cont_mean_)))
+        y_mean, y_scale, y_big = location_scale(y, self.fit_intercept)
+        self.y_mean_, self.y_scale_ = float(y_mean), float(y_scale)
+        self.cont_mean_, self.cont_scale_, z_big = location_scale(Zraw, self.fit_intercept)
+        # Relative to each column's magnitude, so that rescaling a column changes nothing.
+        bad = np.flatnonzero(self.cont_scale_ <= 1e-12 * z_big)
         if bad.size:
             cols = [names[self.continuous_features_[b]] for b in bad]
             raise ValueError(
                 f"continuous feature(s) {', '.join(cols)} are constant"
                 f"{'' if self.fit_intercept else ' zero'}: remove them."
             )
-        if self.y_scale_ == 0:
-            self.y_scale_ = 1.0  # constant y: the empty model is exact, any scale works
-        Z = (Zraw - self.cont_mean_) / self.cont_scale_
+        if self.y_scale_ <= 1e-12 * y_big or self.y_scale_ == 0:
+            # Constant y (up to rounding): the empty model is exact; scale by the magnitude so
+            # the scaled data stay of order one.
+            self.y_scale_ = float(y_big) if y_big > 0 else 1.0
+        # Divided before subtracting: y - mean could overflow near the float64 limit.
+        Z = Zraw / self.cont_scale_ - self.cont_mean_ / self.cont_scale_
         codes = np.column_stack(codes) if codes else np.zeros((len(y), 0), dtype=np.int64)
+        y_s = y / self.y_scale_ - self.y_mean_ / self.y_scale_
         return FusionData(
-            (y - self.y_mean_) / self.y_scale_, codes, [len(v) for v in self.levels_], Z,
+            y_s, codes, [len(v) for v in self.levels_], Z,
             bool(self.fit_intercept), float(self.l0), float(self.lf), float(self.l2),
         )  # fmt: skip
 
     def _limits(self) -> Limits:
         return Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol)
 
+    @interruptible
     def fit(self, X, y):
         """Fit the fused model.
 
@@ -297,6 +342,7 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         -------
         self : CategoricalFusionRegressor
         """
+        announce_compilation(__package__)
         data = self._prepare(X, y)
         result = solve_fusion(data, self.solver, self._limits(), None, bool(self.verbose))
         self._set_solution(data, result)
@@ -313,6 +359,9 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
         self.result_ = result
         self.n_iter_ = int(result.n_nodes or result.info.get("sweeps", 0))
         beta, theta, mu = result.solution
+        if self.refit:
+            labels = [labels_from_beta(b) for b in data.split(beta)]
+            beta, theta, mu = partition_least_squares(data, labels, theta != 0.0)
         s = self.y_scale_
         self.coef_ = s * theta / self.cont_scale_
         self.intercept_ = float(
@@ -369,7 +418,9 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
     def objective(self, X, y) -> float:
         """The objective ``F`` of the fitted coefficients on ``(X, y)``, from public attributes.
 
-        Uses the stored scaling; on the training data it equals ``result_.objective``.
+        Uses the stored scaling; on the training data it equals ``result_.objective`` when
+        ``refit=False`` (with ``refit=True`` it is ``F`` at the refitted values, which is not
+        the penalised optimum).
         """
         check_is_fitted(self)
         arr, y = self._validate(X, y, reset=False)
@@ -427,12 +478,16 @@ class CategoricalFusionRegressor(RegressorMixin, BaseEstimator):
             if grid.ndim != 1 or grid.size == 0 or np.any(~np.isfinite(grid)) or np.any(grid < 0):
                 raise ValueError("lf must be a non-empty 1-D array of finite values >= 0.")
         results, start = [], None
-        for value in grid:
-            data.lf = float(value)
-            res = solve_fusion(data, self.solver, self._limits(), start, False)
-            results.append(res)
-            start = res.solution
-        return FusionPath(self, data, grid, results)
+        with catching_interrupts():
+            for value in grid:
+                data.lf = float(value)
+                res = solve_fusion(data, self.solver, self._limits(), start, False)
+                results.append(res)
+                start = res.solution
+                # Ctrl-C stops the whole path: the fits so far are returned.
+                if res.status == INTERRUPTED or stop_requested():
+                    break
+        return FusionPath(self, data, grid[: len(results)], results)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

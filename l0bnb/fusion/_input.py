@@ -15,16 +15,37 @@ def is_dataframe(X) -> bool:
     return hasattr(X, "dtypes") and hasattr(X, "iloc") and hasattr(X, "columns")
 
 
+def holds_levels(X) -> bool:
+    """Whether an array (not a DataFrame) is non-numeric: object, string or bool entries."""
+    if is_dataframe(X):
+        return False
+    return np.asarray(X).dtype.kind in "OUSb"
+
+
+def _is_level(v) -> bool:
+    """An entry that is a level rather than a number (bools are levels: two categories)."""
+    return isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.number))
+
+
 def categorical_columns(X, spec, n_features: int) -> np.ndarray:
     """Indices of the categorical columns from ``categorical_features``.
 
-    ``"auto"``: the category/object/string/bool columns of a DataFrame, none for an array.
-    Otherwise a list of indices, of column names (DataFrame), or a boolean mask.
+    ``"auto"``: the category/object/string/bool columns of a DataFrame; for an array, every
+    column of a string or bool array, the columns of an object array holding any non-number
+    or bool, none of a numeric array. Bool columns are thus always categorical (levels
+    ``False``/``True``). Otherwise a list of indices, of column names (DataFrame), or a boolean
+    mask.
     """
     if isinstance(spec, str) and spec == "auto":
         if not is_dataframe(X):
-            return np.zeros(0, dtype=np.int64)
-        import pandas as pd
+            arr = np.asarray(X)
+            if arr.dtype.kind in "USb":
+                return np.arange(n_features, dtype=np.int64)
+            if arr.dtype.kind != "O":
+                return np.zeros(0, dtype=np.int64)
+            cols = [i for i in range(n_features) if any(_is_level(v) for v in arr[:, i])]
+            return np.array(cols, dtype=np.int64)
+        import pandas as pd  # a DataFrame was given, so pandas is installed
 
         auto = [
             i
@@ -148,3 +169,17 @@ def continuous_block(X, cols: np.ndarray, names: list[str]) -> np.ndarray:
         if not np.all(np.isfinite(out[:, t])):
             raise ValueError(f"continuous feature {names[i]} contains NaN or infinity.")
     return out
+
+
+def location_scale(values: np.ndarray, center: bool) -> tuple:
+    """Mean and std (``center``) or ``0`` and root mean square of each column, computed on
+    the columns divided by their largest magnitude so that values up to the float64 limit
+    (1e300 and beyond) neither overflow nor underflow; also returns that magnitude."""
+    values = np.asarray(values, dtype=np.float64)
+    big = np.max(np.abs(values), axis=0)
+    unit = np.where(big > 0, big, 1.0)
+    w = values / unit
+    if center:
+        mean = w.mean(axis=0)
+        return mean * unit, np.sqrt(np.mean((w - mean) ** 2, axis=0)) * unit, big
+    return np.zeros_like(big), np.sqrt(np.mean(w**2, axis=0)) * unit, big

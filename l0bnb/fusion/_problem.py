@@ -25,11 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from ._bcd import multi_start_bcd
-from ._data import FusionData, labels_from_beta, partition_ridge
+from ._data import FusionData
 from ._kernels import curvature_feature_bound, node_dual, shifted_dp
+from ._pace import Pace, dp_units, eigh_units
+from .refit import gram, labels_from_beta, partition_ridge
 
 #: Supergradient steps on ``alpha`` per node.
 DUAL_STEPS = 30
@@ -108,7 +111,14 @@ class FusionProblem:
         self.data = data
         self.initial = initial
         self.n_dual_steps = DUAL_STEPS
-        self._prepare_curvature()
+        self.pace = Pace.calibrated()
+        # The curvature split needs eigendecompositions of order sum(K) + q: prepared at the
+        # first relaxation, under its deadline, not here where no time limit applies.
+        self._t = self._t_max = 0.0
+        self._curvature_ready = False
+        self._t_chosen = False
+        self._share = None
+        self._n_x = int(data.offsets[-1]) + data.q
 
     # ----------------------------------------------------------------- engine protocol
 
@@ -128,7 +138,7 @@ class FusionProblem:
         return Node(bound=-np.inf, depth=0, state=(feats, z))
 
     def initial_incumbent(self, deadline: float):
-        sol, value, _ = multi_start_bcd(self.data, deadline)
+        sol, value, _ = multi_start_bcd(self.data, deadline, self.pace)
         if self.initial is not None:
             value0 = self.data.objective(self.initial)
             if value0 < value:
@@ -149,14 +159,31 @@ class FusionProblem:
                 candidate=(value, sol),
             )  # fmt: skip
         arrays = self._arrays(feats)
-        relaxed, _ = partition_ridge(d, self._group_labels(feats), z != 0)
-        alpha = self._residual(relaxed)
+        labels = self._group_labels(feats)
+        n_cols = sum(int(lab.max(initial=0)) for lab in labels) + int(np.sum(z != 0))
+        relaxed = None
+        if self.pace.fits(eigh_units(n_cols) / 5, deadline):
+            relaxed, _ = partition_ridge(d, labels, z != 0)
+            alpha = self._residual(relaxed)
+        else:
+            alpha = self._residual(d.empty())  # any alpha gives a valid bound
+        exact_units = self._dual_units(arrays)
         best, best_alpha, c = -np.inf, alpha, None
-        for _ in range(self.n_dual_steps + 1):
-            value, grad, c_alpha = node_dual(alpha, d.y, *arrays, d.Z, z, d.l0, d.lf, d.l2)
+        for step in range(self.n_dual_steps + 1):
+            # One evaluation always runs, with the O(K) separable DP if the exact one would
+            # end past the deadline, so every node returns a valid bound of its own.
+            exact = self.pace.fits(exact_units, deadline)
+            if not exact and step > 0:
+                break
+            t0 = time.perf_counter()
+            value, grad, c_alpha = node_dual(
+                alpha, d.y, *arrays, d.Z, z, d.l0, d.lf, d.l2, exact
+            )  # fmt: skip
+            if exact:
+                self.pace.record(exact_units, time.perf_counter() - t0)
             if value > best:
                 best, best_alpha, c = value, alpha, c_alpha
-            if best >= cutoff or time.perf_counter() > deadline:
+            if best >= cutoff or expired(deadline):
                 break
             if d.fit_intercept:
                 grad = grad - grad.mean()
@@ -166,10 +193,12 @@ class FusionProblem:
             target = _polyak_target(cutoff, best, abs(best) + 1e-3)
             alpha = alpha + (target - value) / norm2 * grad
         x_best = node.warm
-        if self._t_max > 0 and best < cutoff:
+        if best < cutoff and self._prepare_curvature(deadline) and self._t_max > 0:
             # The parent's best tangent point continues its ascent; the root starts at the
             # node's ridge point.
-            x0 = np.concatenate([relaxed[0], relaxed[1]]) if node.warm is None else node.warm
+            x0 = node.warm
+            if x0 is None:
+                x0 = np.zeros(self._n_x) if relaxed is None else np.concatenate(relaxed[:2])
             classes = self._feature_classes(feats)
             value, x_best = self._curvature_ascent(classes, z, x0, cutoff, deadline)
             best = max(best, value)
@@ -178,6 +207,17 @@ class FusionProblem:
             info={"x0": x_best},
         )  # fmt: skip
 
+    def _dual_units(self, arrays) -> float:
+        """Predicted work of one exact :func:`node_dual` call."""
+        _, off, _, forced, omega = arrays
+        d = self.data
+        units = float(d.n * (d.p + d.q))
+        for j in range(d.p):
+            C = int(off[j + 1] - off[j])
+            general = d.l0 > 0 or omega[j] > 0 or bool(forced[off[j] : off[j + 1]].any())
+            units += dp_units(C, general)
+        return units
+
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         """Exact refit on the groups the DP picks at the node's best ``alpha``."""
         feats, z = node.state
@@ -185,12 +225,14 @@ class FusionProblem:
         d = self.data
         labels = []
         for j, f in enumerate(feats):
-            off = arrays[1][j]
-            values = np.zeros(int(d.n_levels[j]))
-            for idx, u in enumerate(self._nonzero_classes(f)):
-                members = [i - 1 for i in range(1, len(f.rep)) if f.rep[i] == u]
-                values[members] = c[off + idx]
+            member = self._level_classes(f)
+            values = np.zeros(member.size)
+            inside = member >= 0
+            values[inside] = c[arrays[1][j] + member[inside]]
             labels.append(labels_from_beta(values))
+        n_cols = sum(int(lab.max(initial=0)) for lab in labels) + int(np.sum(z != 0))
+        if not self.pace.fits(eigh_units(n_cols) / 5, deadline):
+            return None
         sol, _ = partition_ridge(d, labels, z != 0)
         return d.objective(sol), sol
 
@@ -219,30 +261,38 @@ class FusionProblem:
 
     # ----------------------------------------------------------------- curvature bound
 
-    def _prepare_curvature(self) -> None:
+    def _prepare_curvature(self, deadline: float) -> bool:
         """Largest ``t`` with ``H - t B`` PSD, ``B`` the within-feature blocks of ``H``.
 
         ``H = A'CA/n`` is the loss Hessian in ``x = (beta, theta)``. Moving ``t B`` into the
         per-feature problems gives the DP the loss curvature of each level (``t pi_k``), not
         only ``l2``; the rest of the loss stays convex and is replaced by its tangent.
+        Returns whether the split is ready (``False``: it would not finish by ``deadline``;
+        the search then goes on with the dual bound alone).
         """
+        if self._curvature_ready:
+            return True
         d = self.data
-        self._t = self._t_max = 0.0
         if d.p == 0:
-            return
-        cols = [np.eye(int(k))[d.codes[:, j]] for j, k in enumerate(d.n_levels)]
-        A = np.column_stack(cols + [d.Z])
+            self._curvature_ready = True
+            return True
+        order = int(d.offsets[-1]) + d.q
+        # Four decompositions of this order before the first tangent point.
+        if not self.pace.fits(4 * eigh_units(order), deadline):
+            return False
+        AtA, _, colsum = gram([d.codes[:, j] for j in range(d.p)], list(d.n_levels), d.Z, d.y)
+        H = AtA / d.n
         if d.fit_intercept:
-            A = A - A.mean(axis=0)
-        self._A = A
-        H = A.T @ A / d.n
+            H = H - np.outer(colsum / d.n, colsum / d.n)
         B = np.zeros_like(H)
         self._pi = np.concatenate([c / d.n for c in d.counts])
         for j in range(d.p):
             sl = slice(int(d.offsets[j]), int(d.offsets[j + 1]))
             pi = self._pi[sl]
             B[sl, sl] = np.diag(pi) - (np.outer(pi, pi) if d.fit_intercept else 0.0)
+        t0 = time.perf_counter()
         h, V = np.linalg.eigh(H)
+        self.pace.record(eigh_units(order), time.perf_counter() - t0)
         tol = 1e-10 * max(h.max(), 1e-300)
         keep = h > tol
         P = V[:, keep] / np.sqrt(h[keep])
@@ -252,15 +302,18 @@ class FusionProblem:
         for _ in range(60):
             if t == 0.0 or np.linalg.eigvalsh(H - t * B).min() >= -1e-13 * max(h.max(), 1.0):
                 break
+            if not self.pace.fits(eigh_units(order), deadline):
+                return False
             t *= 0.5
         else:
             t = 0.0
         self._t = self._t_max = float(t)
-        self._t_chosen = False
         self._H = H
         self._B = B
         self._empty = d.objective(d.empty())
         self._M = float(np.sqrt(self._empty / d.l2))
+        self._curvature_ready = True
+        return True
 
     def _curvature_ascent(self, classes, z, x0, cutoff: float, deadline: float):
         """Best curvature bound over a few tangent points, by Polyak supergradient ascent.
@@ -270,35 +323,50 @@ class FusionProblem:
         function of the tangent slope ``v = grad Q(x0)`` the bound is concave with supergradient
         ``xhat - x0`` (``xhat`` the per-feature minimiser), so ``v`` takes Polyak steps toward
         the cutoff and ``x0`` follows through ``S^+ = (H - tB)^+``. The share is picked once,
-        at the first node, as the share of ``CURVATURE_SHARES`` whose ascent ends highest.
-        Returns the best bound and its tangent point.
+        at the first node, as the share of ``CURVATURE_SHARES`` whose ascent ends highest
+        (among those tried before the deadline). Returns the best bound (``-inf`` if no
+        evaluation fitted before the deadline) and its tangent point.
         """
         if not self._t_chosen:
-            # Pick the share whose ascent ends highest at this (the first) node.
             tried = []
             for share in CURVATURE_SHARES:
-                self._set_share(share)
+                if not self._set_share(share, deadline):
+                    break
                 tried.append((self._curvature_steps(classes, z, x0, cutoff, deadline), share))
+            if not tried:
+                return -np.inf, x0
             (best, x_best), share = max(tried, key=lambda item: item[0][0])
-            self._set_share(share)
+            if share != self._share and not self._set_share(share, deadline):
+                return best, x_best  # choose again at the next node
             self._t_chosen = True
             return best, x_best
         return self._curvature_steps(classes, z, x0, cutoff, deadline)
 
-    def _set_share(self, share: float) -> None:
-        self._t = share * self._t_max
-        h, V = np.linalg.eigh(self._H - self._t * self._B)
+    def _set_share(self, share: float, deadline: float) -> bool:
+        """Use ``t = share * t_max``; ``False`` if its decomposition would end past the
+        deadline (the previous share stays)."""
+        order = self._H.shape[0]
+        if not self.pace.fits(eigh_units(order), deadline):
+            return False
+        t0 = time.perf_counter()
+        h, V = np.linalg.eigh(self._H - share * self._t_max * self._B)
+        self.pace.record(eigh_units(order), time.perf_counter() - t0)
         keep = h > 1e-10 * max(h.max(), 1e-300)
         self._S_pinv = (V[:, keep] / h[keep]) @ V[:, keep].T
+        self._t, self._share = share * self._t_max, share
+        return True
 
     def _curvature_steps(self, classes, z, x0, cutoff: float, deadline: float):
         """``CURVATURE_STEPS`` Polyak steps at the current share: best bound and its point."""
         best, x_best = -np.inf, x0
         for _ in range(CURVATURE_STEPS):
-            value, xhat = self._curvature_bound(classes, z, x0, self._t)
+            out = self._curvature_bound(classes, z, x0, self._t, deadline)
+            if out is None:
+                break
+            value, xhat = out
             if value > best:
                 best, x_best = value, x0
-            if best >= cutoff or time.perf_counter() > deadline:
+            if best >= cutoff or expired(deadline):
                 break
             step = xhat - x0
             norm2 = float(step @ step)
@@ -319,8 +387,7 @@ class FusionProblem:
             if not nz:
                 continue
             off = int(d.offsets[j])
-            index = {u: i for i, u in enumerate(nz)}
-            member = np.array([index.get(rep, -1) for rep in f.rep[1:]], dtype=np.int64)
+            member = self._level_classes(f)
             inside = member >= 0
             pi = np.bincount(
                 member[inside], weights=self._pi[off : off + member.size][inside],
@@ -332,20 +399,32 @@ class FusionProblem:
             out.append((off, member, inside, pi, size, forced, omega))
         return out
 
-    def _curvature_bound(self, classes, z, x0: np.ndarray, t: float):
+    def _curvature_bound(self, classes, z, x0: np.ndarray, t: float, deadline: float):
         """Tangent of ``L - (t/2) x'Bx`` at ``x0`` plus exact per-feature minima (DP), over
         the node's classes (:meth:`_feature_classes`).
 
         Returns the bound and ``xhat``, the minimiser of the tangent problem (per feature the
-        DP solution at the shift of least value found by the interval search).
+        DP solution at the shift of least value found by the interval search), or ``None``
+        when even the shortest interval search would end past the deadline. The search
+        length shrinks to what fits (its bound is valid at any length, only less tight).
         """
         d = self.data
-        r = d.y - self._A @ x0
+        per_eval = sum(
+            dp_units(pi.size, d.l0 > 0 or omega > 0 or bool(forced.any()))
+            for _, _, _, pi, _, forced, omega in classes
+        )
+        evals = CURVATURE_EVALS
+        while evals >= 3 and not self.pace.fits((evals + 1) * per_eval, deadline):
+            evals //= 2
+        if evals < 3:
+            return None
+        t_start = time.perf_counter()
+        r = d.y - self._design(x0)
         if d.fit_intercept:
             r = r - r.mean()
         Bx = self._B @ x0
         q0 = float(r @ r) / (2 * d.n) - 0.5 * t * float(x0 @ Bx)
-        grad = -(self._A.T @ r) / d.n - t * Bx
+        grad = -self._design_t(r) / d.n - t * Bx
         bound = q0 - float(grad @ x0)
         xhat = np.zeros_like(x0)
         for off, member, inside, pi, size, forced, omega in classes:
@@ -354,7 +433,7 @@ class FusionProblem:
             )
             value, s = curvature_feature_bound(
                 g, pi, size, forced, omega, t, d.fit_intercept, self._M, d.l0, d.lf, d.l2,
-                CURVATURE_EVALS,
+                evals,
             )  # fmt: skip
             bound += value
             _, c = shifted_dp(g, pi, size, forced, omega, t, s, d.l0, d.lf, d.l2)
@@ -366,27 +445,57 @@ class FusionProblem:
             if z[k] == 1 or (z[k] == -1 and gain > 0):
                 bound -= gain
                 xhat[n_beta + k] = -gk / (2.0 * d.l2)
+        self.pace.record((evals + 1) * per_eval, time.perf_counter() - t_start)
         # Coefficients beyond M cannot beat the empty model; capping there keeps the bound
         # valid for every completion of the node, good or bad.
         return min(bound, self._empty), xhat
+
+    def _design(self, x: np.ndarray) -> np.ndarray:
+        """``A x`` for ``x = (beta, theta)`` without forming the one-hot design."""
+        d = self.data
+        out = d.Z @ x[int(d.offsets[-1]) :]
+        for j in range(d.p):
+            out = out + x[d.offsets[j] + d.codes[:, j]]
+        return out
+
+    def _design_t(self, r: np.ndarray) -> np.ndarray:
+        """``A' r`` (equal to the centred design's when ``r`` sums to zero)."""
+        d = self.data
+        parts = [
+            np.bincount(d.codes[:, j], weights=r, minlength=int(d.n_levels[j])) for j in range(d.p)
+        ]
+        return np.concatenate(parts + [d.Z.T @ r])
 
     # ----------------------------------------------------------------- helpers
 
     @staticmethod
     def _decided(feats, z) -> bool:
-        return not np.any(z == -1) and all(not f.undecided() for f in feats)
+        # Split pairs are pairs of distinct current classes, so counting them suffices
+        # (listing the O(K^2) undecided pairs of a many-level feature is slow).
+        if np.any(z == -1):
+            return False
+        for f in feats:
+            n = len(set(f.rep))
+            if len(f.split) < n * (n - 1) // 2:
+                return False
+        return True
 
     @staticmethod
     def _nonzero_classes(f: FeatureState) -> list[int]:
         return [u for u in f.classes() if u != 0]
 
+    @staticmethod
+    def _level_classes(f: FeatureState) -> np.ndarray:
+        """Index of each level's class among the nonzero classes (-1: the zero class)."""
+        rep = np.asarray(f.rep, dtype=np.int64)
+        nz = np.unique(rep[rep != 0])
+        index = np.full(rep.size, -1, dtype=np.int64)
+        index[nz] = np.arange(nz.size)
+        return index[rep[1:]]
+
     def _group_labels(self, feats) -> list[np.ndarray]:
         """Every class other than the zero class as its own group."""
-        out = []
-        for f in feats:
-            index = {u: g for g, u in enumerate(self._nonzero_classes(f), start=1)}
-            out.append(np.array([index.get(r, 0) for r in f.rep[1:]], dtype=np.int64))
-        return out
+        return [self._level_classes(f) + 1 for f in feats]
 
     def _arrays(self, feats):
         """Flat class arrays for the node kernels."""
@@ -396,11 +505,11 @@ class FusionProblem:
         size, forced, omega = [], [], []
         for j, f in enumerate(feats):
             nz = self._nonzero_classes(f)
-            index = {u: g for g, u in enumerate(nz)}
-            level_class = np.array([index.get(r, -1) for r in f.rep[1:]], dtype=np.int64)
+            level_class = self._level_classes(f)
             cls[:, j] = level_class[d.codes[:, j]]
+            inside = level_class >= 0
+            size.extend(np.bincount(level_class[inside], minlength=len(nz)).tolist())
             for u in nz:
-                size.append(sum(1 for r in f.rep[1:] if r == u))
                 forced.append((0, u) in f.split)
             omega.append(_clique([u for u in nz if (0, u) in f.split], f.split))
             off.append(off[-1] + len(nz))
@@ -424,29 +533,47 @@ class FusionProblem:
         return r / d.n
 
     def _pick_pair(self, feats, alpha, c, arrays):
-        """Undecided class pair to branch on (spec 4.3), as ``(feature, rep_u, rep_w)``."""
+        """Undecided class pair to branch on (spec 4.3), as ``(feature, rep_u, rep_w)``.
+
+        Scores every pair at once (first maximum in the order of the class list, as a loop
+        over the pairs would find); ``O(C^2)`` array work per feature instead of Python.
+        """
         d = self.data
         cls, off, size = arrays[0], arrays[1], arrays[2]
         best, best_score = None, -1.0
         fallback, fallback_gap = None, np.inf
         for j, f in enumerate(feats):
             nz = self._nonzero_classes(f)
-            v = np.zeros(len(nz))
-            np.add.at(v, cls[:, j][cls[:, j] >= 0], alpha[cls[:, j] >= 0])
-            a = {u: d.l2 * size[off[j] + g] for g, u in enumerate(nz)}
-            m = {u: 0.5 * v[g] / a[u] for g, u in enumerate(nz)}
-            cv = {u: c[off[j] + g] for g, u in enumerate(nz)}
-            a[0], m[0], cv[0] = np.inf, 0.0, 0.0
-            for u, w in f.undecided():
-                gap = abs(m[u] - m[w])
-                if gap < fallback_gap:
-                    fallback, fallback_gap = (j, u, w), gap
-                if cv[u] != cv[w]:
-                    continue
-                if u == 0:
-                    score = a[w] * m[w] ** 2
-                else:
-                    score = a[u] * a[w] * (m[u] - m[w]) ** 2 / (a[u] + a[w])
-                if score > best_score:
-                    best, best_score = (j, u, w), score
+            reps = np.array([0] + nz, dtype=np.int64)
+            C = reps.size
+            if C < 2:
+                continue
+            rows = cls[:, j] >= 0
+            v = np.bincount(cls[:, j][rows], weights=alpha[rows], minlength=len(nz))
+            a = np.concatenate([[np.inf], d.l2 * size[off[j] : off[j + 1]]])
+            m = np.concatenate([[0.0], 0.5 * v / a[1:]])
+            cv = np.concatenate([[0.0], c[off[j] : off[j + 1]]])
+            undecided = np.triu(np.ones((C, C), dtype=bool), 1)
+            if f.split:
+                pos = np.full(len(f.rep), -1, dtype=np.int64)
+                pos[reps] = np.arange(C)
+                pairs = np.array(sorted(f.split), dtype=np.int64)
+                undecided[pos[pairs[:, 0]], pos[pairs[:, 1]]] = False
+            if not undecided.any():
+                continue
+            gaps = np.where(undecided, np.abs(m[:, None] - m[None, :]), np.inf)
+            k = int(np.argmin(gaps))
+            if gaps.flat[k] < fallback_gap:
+                fallback_gap = float(gaps.flat[k])
+                fallback = (j, int(reps[k // C]), int(reps[k % C]))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                score = a[:, None] * a[None, :] * (m[:, None] - m[None, :]) ** 2
+                score = score / (a[:, None] + a[None, :])
+                score[0, :] = a * m**2  # pairs with the zero class
+            same = undecided & (cv[:, None] == cv[None, :])
+            score = np.where(same, score, -np.inf)
+            k = int(np.argmax(score))
+            if score.flat[k] > best_score:
+                best_score = float(score.flat[k])
+                best = (j, int(reps[k // C]), int(reps[k % C]))
         return best if best is not None else fallback

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from ._data import FusionData, partition_ridge
+from ._data import FusionData
+from .refit import partition_ridge
 
 
 def zero_partitions(K: int):

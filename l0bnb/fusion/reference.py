@@ -23,9 +23,10 @@ import time
 
 import numpy as np
 
-from ..engine.result import OPTIMAL, OPTIMALITY_GAP, TIME_LIMIT, SolveResult, relative_gap
-from ._bcd import multi_start_bcd
-from ._data import FusionData, labels_from_beta, partition_ridge
+from ..engine.result import SolveResult
+from ..reference.outer_approximation import OAProgress, make_highs, oa_result, run_rounds
+from ._data import FusionData
+from .refit import labels_from_beta, partition_ridge
 
 
 def _lifted(data: FusionData):
@@ -166,6 +167,7 @@ def _violated_triangles(data: FusionData, e: dict):
 
 def solve_fusion_reference(
     data: FusionData,
+    start=None,
     time_limit: float = 60.0,
     gap_tol: float = 1e-7,
     max_rounds: int = 200,
@@ -178,10 +180,14 @@ def solve_fusion_reference(
     ----------
     data : FusionData
         The scaled instance (``l2 > 0`` required: it gives the big-M).
+    start : tuple (beta, theta, mu) or None, default=None
+        A solution from the caller (e.g. the engine's BCD) giving the first upper bound and
+        cuts; ``None`` starts from the empty model. Only its objective and point are used, so
+        the reference depends on no engine code.
     time_limit : float, default=60.0
         Wall-clock seconds.
     gap_tol : float, default=1e-7
-        Stop at ``(upper - lower) <= gap_tol * max(upper, 1e-12)``.
+        Stop once the relative gap is at most this (``optimal`` needs ``<= 1e-4``).
     max_rounds : int, default=200
         Maximum master MILPs.
     all_triangles : bool, default=False
@@ -194,14 +200,14 @@ def solve_fusion_reference(
     SolveResult
         ``solution`` is ``(beta, theta, mu)`` on the scaled data, ``n_nodes`` the rounds.
     """
-    from pyomo.contrib.appsi.solvers import Highs
-
     if not data.l2 > 0:
         raise ValueError("the reference MIP needs l2 > 0 (it gives the big-M).")
-    start = time.perf_counter()
+    t0 = time.perf_counter()
     M = data.big_m
-    sol, upper, _ = multi_start_bcd(data)
-    lower = -math.inf
+    sol = data.empty() if start is None else start
+    upper = data.objective(sol)
+    if not math.isfinite(upper):
+        raise ValueError("start must be a finite solution (beta, theta, mu).")
     m, W, znz = _build(data, M)
     x0 = _flat(data, sol)
     _add_cuts(m, W, znz, x0, (x0 != 0).astype(float), M)
@@ -213,23 +219,13 @@ def solve_fusion_reference(
                                   ((a, c), (b, c), (a, b))):  # fmt: skip
                     m.cuts.add(m.e[(j, *p1)] + m.e[(j, *p2)] - m.e[(j, *q)] <= 1)
                     n_tri += 1
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.mip_gap = 1e-9
-    opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-12}
-    log, rounds = [], 0
-    while rounds < max_rounds:
-        elapsed = time.perf_counter() - start
-        if upper - lower <= gap_tol * max(upper, 1e-12) or elapsed >= time_limit:
-            break
-        rounds += 1
-        opt.config.time_limit = max(time_limit - elapsed, 1e-3)
-        res = opt.solve(m)
-        if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
-            lower = max(lower, float(res.best_objective_bound))
-        if res.best_feasible_objective is None:
-            break
-        opt.load_vars()
+    # The empty model's objective is the scale of the gap's floor.
+    progress = OAProgress(start=t0, scale=abs(data.objective(data.empty())))
+    progress.offer(sol, upper)
+    opt = make_highs(1e-9)
+    n_tri = [n_tri]
+
+    def separate():
         x = np.array([m.x[c].value or 0.0 for c in range(len(m.x))])
         e = {key: float(m.e[key].value or 0.0) for key in m.e}
         labels = _partition_from_e(data, e)
@@ -237,31 +233,28 @@ def solve_fusion_reference(
         if data.q and data.l0 > 0:
             support = np.array([(m.zc[k].value or 0.0) > 0.5 for k in range(data.q)])
         cand, _ = partition_ridge(data, labels, support)
-        value = data.objective(cand)
-        if value < upper:
-            sol, upper = cand, value
+        progress.offer(cand, data.objective(cand))
         z = np.array([float(pe_value(znz[c])) for c in range(len(x))])
         _add_cuts(m, W, znz, x, z, M)
         xc = _flat(data, cand)
         _add_cuts(m, W, znz, xc, (xc != 0).astype(float), M)
         for j, p1, p2, q in _violated_triangles(data, e):
             m.cuts.add(m.e[(j, *p1)] + m.e[(j, *p2)] - m.e[(j, *q)] <= 1)
-            n_tri += 1
-        log.append({"round": rounds, "lower": lower, "upper": upper})
-        if verbose:
-            print(f"round {rounds:3d} lower {lower:.10g} upper {upper:.10g}")
-    runtime = time.perf_counter() - start
-    bound = min(lower, upper)
-    gap = relative_gap(upper, bound)
-    if upper - bound <= gap_tol * max(upper, 1e-12) or gap <= OPTIMALITY_GAP:
-        status = OPTIMAL
-    else:
-        status = TIME_LIMIT
-    return SolveResult(
-        status=status, objective=upper, bound=bound, gap=gap, n_nodes=rounds, runtime=runtime,
-        solution=sol, log=log, solver="reference-highs-oa",
-        info={"triangles": n_tri, "labels": [labels_from_beta(b) for b in data.split(sol[0])]},
-    )  # fmt: skip
+            n_tri[0] += 1
+
+    rounds, stop = run_rounds(
+        opt,
+        m,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        verbose=verbose,
+    )
+    best = progress.solution
+    info = {"triangles": n_tri[0], "labels": [labels_from_beta(b) for b in data.split(best[0])]}
+    return oa_result(progress, rounds, "highs", gap_tol, stop, info)
 
 
 def pe_value(expr) -> float:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
-from ._solve import solve_graphical
+from .._estimator import interruptible, warn_if_limited
+from .._validation import check_numeric_input
+from ._solve import SOLVERS, solve_graphical
 
 
 def smooth_loss(precision: np.ndarray, S: np.ndarray) -> float:
@@ -102,6 +106,19 @@ class GraphL0(EmpiricalCovariance):
 
     store_precision = True
 
+    _parameter_constraints: dict = {
+        "l0": [Interval(Real, 0, None, closed="left"), None],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "M": [Interval(Real, 0, None, closed="right"), None],  # inf: no box
+        "assume_centered": ["boolean"],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -127,6 +144,8 @@ class GraphL0(EmpiricalCovariance):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y=None):
         """Estimate the sparse precision matrix.
 
@@ -141,6 +160,7 @@ class GraphL0(EmpiricalCovariance):
         -------
         self : GraphL0
         """
+        check_numeric_input(X)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_min_features=2)
         start = None
         previous = getattr(self, "precision_", None)

@@ -251,8 +251,16 @@ def _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta):
     ``l0 z + min_{|x| <= M z} (A + c(z)) x^2 + B x``."""
     c, cz, ci, cj = hull_curvature(z, di, dj, Li, Lj, l2, delta)
     q = A + c
-    x = -B / (2.0 * q)
     limit = M * z
+    # No curvature (l2 = 0 and no shift): the linear term alone puts x on the box.
+    if q > 0.0:
+        x = -B / (2.0 * q)
+    elif B > 0.0:
+        x = -np.inf
+    elif B < 0.0:
+        x = np.inf
+    else:
+        x = 0.0
     clipped = False
     if x > limit:
         x = limit

@@ -10,6 +10,9 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
+from .._estimator import interruptible
+from ..engine.interrupt import catching_interrupts, stop_requested
+from ..engine.result import INTERRUPTED
 from ._estimator import GraphL0, smooth_loss
 from ._solve import check_graph_penalties, empirical_covariance_of, solve_graphical
 
@@ -58,6 +61,23 @@ def default_l0_grid(S: np.ndarray, l2: float, n_l0: int = 10, ratio: float = 0.0
     return np.geomspace(top, top * ratio, n_l0)
 
 
+def l0_grid(S: np.ndarray, l2: float, l0s, n_l0, l0_min_ratio: float) -> np.ndarray:
+    """The decreasing grid of edge prices a path or CV uses, refusing bad grids up front."""
+    if l0s is None:
+        if not (isinstance(n_l0, numbers.Integral) and n_l0 >= 1):
+            raise ValueError(f"n_l0 must be a positive integer, got {n_l0!r}.")
+        if not 0 < l0_min_ratio < 1:
+            raise ValueError(f"l0_min_ratio must be in (0, 1), got {l0_min_ratio!r}.")
+        return default_l0_grid(S, l2, int(n_l0), l0_min_ratio)
+    l0s = np.asarray(l0s, dtype=np.float64).ravel()
+    if l0s.size == 0:
+        raise ValueError("l0s is empty: give at least one edge price, or None for a grid.")
+    if not np.all(np.isfinite(l0s)) or np.any(l0s < 0):
+        raise ValueError("l0s must hold finite prices >= 0.")
+    return np.sort(l0s)[::-1]
+
+
+@interruptible
 def graphl0_path(
     X,
     l0s=None,
@@ -91,7 +111,9 @@ def graphl0_path(
     Returns
     -------
     GraphPath
-        Prices, precision matrices and certificates.
+        Prices, precision matrices and certificates. After Ctrl-C the path stops as a
+        whole: it holds the solves done so far (the last one with status ``interrupted``)
+        and ``l0s`` is cut to match.
 
     Examples
     --------
@@ -103,45 +125,50 @@ def graphl0_path(
     True
     """
     S, _ = empirical_covariance_of(X, assume_centered)
-    if l0s is None:
-        if not (isinstance(n_l0, numbers.Integral) and n_l0 >= 1):
-            raise ValueError(f"n_l0 must be a positive integer, got {n_l0!r}.")
-        if not 0 < l0_min_ratio < 1:
-            raise ValueError(f"l0_min_ratio must be in (0, 1), got {l0_min_ratio!r}.")
-        l0s = default_l0_grid(S, l2, n_l0, l0_min_ratio)
-    l0s = np.sort(np.asarray(l0s, dtype=np.float64))[::-1]
-    if l0s.size == 0:
-        raise ValueError("l0s is empty.")
+    l0s = l0_grid(S, l2, l0s, n_l0, l0_min_ratio)
     for l0 in l0s:
         check_graph_penalties(float(l0), l2, M)
     path = GraphPath(l0s=l0s)
     start = None
-    for l0 in l0s:
-        result = solve_graphical(
-            X,
-            float(l0),
-            l2,
-            M,
-            assume_centered=assume_centered,
-            time_limit=time_limit,
-            gap_tol=gap_tol,
-            max_nodes=max_nodes,
-            warm_start=start,
-            solver=solver,
-        )
-        start = result.solution
-        path.precisions.append(result.solution)
-        path.results.append(result)
+    # One interrupt scope for the whole path, so Ctrl-C during one solve stops them all.
+    with catching_interrupts():
+        for l0 in l0s:
+            result = solve_graphical(
+                X,
+                float(l0),
+                l2,
+                M,
+                assume_centered=assume_centered,
+                time_limit=time_limit,
+                gap_tol=gap_tol,
+                max_nodes=max_nodes,
+                warm_start=start,
+                solver=solver,
+            )
+            start = result.solution
+            path.precisions.append(result.solution)
+            path.results.append(result)
+            if result.status == INTERRUPTED or stop_requested():
+                result.status = INTERRUPTED
+                break
+    path.l0s = l0s[: len(path.results)]
     return path
 
 
 def _fold_scores(X, train, test, l0s, params) -> np.ndarray:
+    """Held-out scores of one fold's path; NaN for prices an interrupt left unsolved."""
+    scores = np.full(len(l0s), np.nan)
+    if stop_requested():
+        return scores
     path = graphl0_path(X[train], l0s, **params)
     Xtest = X[test]
     location = np.zeros(X.shape[1]) if params["assume_centered"] else X[train].mean(axis=0)
     Xc = Xtest - location
     S = Xc.T @ Xc / Xtest.shape[0]
-    return np.array([-smooth_loss(T, S) / 2 for T in path.precisions])
+    for k, (T, result) in enumerate(zip(path.precisions, path.results, strict=True)):
+        if result.status != INTERRUPTED:
+            scores[k] = -smooth_loss(T, S) / 2
+    return scores
 
 
 class GraphL0CV(GraphL0):
@@ -168,7 +195,9 @@ class GraphL0CV(GraphL0):
     cv_l0s_ : ndarray of shape (n_l0,)
         The grid.
     cv_scores_ : ndarray of shape (n_folds, n_l0)
-        Held-out mean log pseudo-likelihood (up to a constant) per fold and price.
+        Held-out mean log pseudo-likelihood (up to a constant) per fold and price; NaN
+        where Ctrl-C stopped the fit before that price was solved (``l0_`` is then the
+        best price every fold finished, or the largest if none did).
     precision_, covariance_, support_, n_edges_, result_, location_, M_
         Of the refit on all data at ``l0_`` (see :class:`GraphL0`).
 
@@ -213,6 +242,7 @@ class GraphL0CV(GraphL0):
         self.cv = cv
         self.n_jobs = n_jobs
 
+    @interruptible
     def fit(self, X, y=None):
         """Choose ``l0`` by cross-validation, then refit on all of ``X``.
 
@@ -229,10 +259,9 @@ class GraphL0CV(GraphL0):
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_min_features=2)
         S, _ = empirical_covariance_of(X, self.assume_centered)
-        l0s = self.l0s
-        if l0s is None:
-            l0s = default_l0_grid(S, self.l2, self.n_l0)
-        l0s = np.sort(np.asarray(l0s, dtype=np.float64))[::-1]
+        l0s = l0_grid(S, self.l2, self.l0s, self.n_l0, 0.05)
+        for l0 in l0s:
+            check_graph_penalties(float(l0), self.l2, self.M)
         params = {
             "l2": self.l2,
             "M": self.M,
@@ -243,13 +272,21 @@ class GraphL0CV(GraphL0):
             "solver": self.solver,
         }
         folds = list(check_cv(self.cv).split(X))
-        scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(X, train, test, l0s, params) for train, test in folds
-        )
-        self.cv_l0s_ = l0s
-        self.cv_scores_ = np.vstack(scores)
-        best = float(l0s[int(np.argmax(self.cv_scores_.mean(axis=0)))])
-        refit = GraphL0(l0=best, verbose=self.verbose, **params).fit(X)
+        # Ctrl-C stops the folds (the rest of a fold's path, and folds not started) and the
+        # refit at once; the choice is then made among the prices every fold finished.
+        with catching_interrupts():
+            scores = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fold_scores)(X, train, test, l0s, params) for train, test in folds
+            )
+            self.cv_l0s_ = l0s
+            self.cv_scores_ = np.vstack(scores)
+            complete = np.flatnonzero(~np.isnan(self.cv_scores_).any(axis=0))
+            if complete.size:
+                mean = self.cv_scores_[:, complete].mean(axis=0)
+                best = float(l0s[complete[int(np.argmax(mean))]])
+            else:
+                best = float(l0s[0])
+            refit = GraphL0(l0=best, verbose=self.verbose, **params).fit(X)
         for name in ("location_", "result_", "M_"):
             setattr(self, name, getattr(refit, name))
         self._set_precision(refit.precision_)

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
@@ -72,6 +73,10 @@ class GraphL0Problem:
         A precision matrix to start the heuristic from (warm start).
     """
 
+    # Relaxed supports differ at almost every node, so the engine runs the heuristic at the
+    # root and then every HEURISTIC_PERIOD nodes (it cost a quarter of the time otherwise).
+    heuristic_period = HEURISTIC_PERIOD
+
     def __init__(self, S, l0, l2, M, relax_tol=1e-6, start=None):
         self.S = np.ascontiguousarray(S, dtype=np.float64)
         self.p = self.S.shape[0]
@@ -83,7 +88,11 @@ class GraphL0Problem:
         self.root_warm = None
         self._seen_supports: set[bytes] = set()
         self.n_heuristic_calls = 0
-        self.n_relaxations = 0
+        # Seconds one dual evaluation (products + bound) took, measured: relaxations stop
+        # sweeping early enough to evaluate their final bound before the deadline.
+        self._dual_cost = 0.0
+        self._sweep_cost = 0.0
+        self.root_floor = -np.inf
 
     def describe(self) -> list[str]:
         box = "none" if not np.isfinite(self.M) else f"{self.M:.4g}"
@@ -131,9 +140,9 @@ class GraphL0Problem:
                 move = kern.l0_sweep(
                     self.S, T, W, quad, rows, cols, state, self.l0, self.l2, self.M
                 )
-                if move < tol or time.perf_counter() >= deadline:
+                if move < tol or expired(deadline):
                     break
-            if not gain.size or time.perf_counter() >= deadline:
+            if not gain.size or expired(deadline):
                 break
         return T
 
@@ -149,7 +158,7 @@ class GraphL0Problem:
                 moved |= kern.best_row_swap(
                     self.S, T, W, quad, i, j, state, self.l0, self.l2, self.M
                 )
-                if time.perf_counter() >= deadline:
+                if expired(deadline):
                     return T
             if not moved:
                 break
@@ -163,6 +172,11 @@ class GraphL0Problem:
     def initial_incumbent(self, deadline: float):
         state = np.full((self.p, self.p), FREE, dtype=np.int8)
         np.fill_diagonal(state, ONE)
+        # A root bound before any search (finite at the diagonal start); timing it tells
+        # how long the root's final bound will take, which the heuristic leaves free.
+        diagonal = self._diagonal_start()
+        self.root_floor = self._timed_dual(diagonal, state)[0]
+        deadline = deadline - 3.0 * self._dual_cost
         if self.start is not None:
             T = np.array(self.start, dtype=np.float64)
             np.clip(T, -self.M, self.M, out=T, where=~np.eye(self.p, dtype=bool))
@@ -174,11 +188,7 @@ class GraphL0Problem:
         return self._candidate(T)
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
-        # Relaxed supports differ at almost every node, so the heuristic runs at the root
-        # and then every HEURISTIC_PERIOD nodes (it cost a quarter of the time otherwise).
-        if node.depth > 0 and self.n_relaxations % HEURISTIC_PERIOD:
-            return None
-        if time.perf_counter() >= deadline:
+        if expired(deadline):
             return None
         T_rel = relaxation.solution
         support = np.triu(T_rel, 1) != 0
@@ -199,7 +209,6 @@ class GraphL0Problem:
         return Node(bound=-np.inf, depth=0, state=(_EMPTY, _EMPTY), warm=None)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
-        self.n_relaxations += 1
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:
@@ -220,21 +229,33 @@ class GraphL0Problem:
         in_active = np.triu(in_active, 1)
         args = (self.l0, self.l2, self.M, self.delta)
         bound, primal, sweep_tol, kappa = -np.inf, np.inf, 1e-4, None
+        if node.depth == 0:
+            bound = self.root_floor
+        # Sweeping stops while one more sweep and the final bound still fit before the
+        # deadline, so a relaxation returns its bound on time (no pass after the deadline).
         W, quad = _products(self.S, T)
+        swept = False
         for _ in range(200):
             rows, cols = np.nonzero(in_active)
             for _ in range(1000):
-                move = kern.hull_sweep(self.S, T, W, quad, Z, rows, cols, state, self.L, *args)
-                if move < sweep_tol or time.perf_counter() >= deadline:
+                if expired(deadline - self._dual_cost - self._sweep_cost):
                     break
-            # Fresh products each round: incremental updates drift by rounding.
-            W, quad = _products(self.S, T)
-            dual, n_violators, dual_kappa = kern.hull_dual_bound(T, W, quad, state, self.L, *args)
+                started = time.perf_counter()
+                move = kern.hull_sweep(self.S, T, W, quad, Z, rows, cols, state, self.L, *args)
+                self._sweep_cost = time.perf_counter() - started
+                swept = True
+                if move < sweep_tol:
+                    break
+            dual, dual_kappa, n_violators, W, quad = self._timed_dual(T, state)
             if dual > bound:
                 bound, kappa = dual, dual_kappa
                 dual_point = (T.copy(), W.copy())
+            if not swept:
+                # Out of time before the first sweep: T and Z do not match yet, so there is
+                # a bound but no relaxed solution to value, fix or call integral.
+                return self._finish(state, T, Z, bound, np.inf, solved=False)
             primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.delta)
-            if bound >= cutoff or time.perf_counter() >= deadline:
+            if bound >= cutoff or expired(deadline - self._dual_cost - self._sweep_cost):
                 break
             if n_violators:
                 v_rows, v_cols, excess = kern.hull_violators(T, W, state, self.L, *args)
@@ -249,14 +270,40 @@ class GraphL0Problem:
             sweep_tol *= 0.1
         relaxation = self._finish(state, T, Z, bound, primal)
         if kappa is not None and np.isfinite(cutoff) and bound < cutoff:
-            if not relaxation.integral and time.perf_counter() < deadline:
+            # Reduced costs cost about two dual evaluations.
+            if not relaxation.integral and not expired(deadline - 3.0 * self._dual_cost):
                 self._fix_by_reduced_costs(relaxation, state, dual_point, kappa, bound, cutoff)
         return relaxation
 
-    def _finish(self, state, T, Z, bound, primal) -> Relaxation:
+    def _timed_dual(self, T, state):
+        """Fresh products and the node's dual bound at T; times it for the deadline.
+
+        Returns ``(bound, kappa, violators, W, quad)``. Where the hull's tangent point is
+        poor (far from converged, e.g. cut short by the deadline) its bound can be ``-inf``;
+        then the bound of the plain perspective relaxation (curvature shift 0, a weaker but
+        valid relaxation) at T with every diagonal set to its optimum is returned instead:
+        that one is always finite. ``kappa`` is None then (no reduced-cost fixing from it).
+        """
+        started = time.perf_counter()
+        # Fresh products each time: incremental updates drift by rounding.
+        W, quad = _products(self.S, T)
+        args = (self.l0, self.l2, self.M)
+        bound, violators, kappa = kern.hull_dual_bound(
+            T, W, quad, state, self.L, *args, self.delta
+        )
+        if not np.isfinite(bound):
+            T0, W0, quad0 = T.copy(), W.copy(), quad.copy()
+            kern.l0_sweep(self.S, T0, W0, quad0, _EMPTY, _EMPTY, state, *args)
+            W0, quad0 = _products(self.S, T0)
+            bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, 0.0)[0]
+            kappa = None
+        self._dual_cost = time.perf_counter() - started
+        return bound, kappa, violators, W, quad
+
+    def _finish(self, state, T, Z, bound, primal, solved=True) -> Relaxation:
         upper = np.triu(state == FREE, 1)
         frac = np.where(upper, np.minimum(Z, 1.0 - Z), 0.0)
-        integral = bool(frac.max(initial=0.0) <= 1e-9)
+        integral = solved and bool(frac.max(initial=0.0) <= 1e-9)
         return Relaxation(
             bound=float(bound),
             value=float(primal),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numbers
+import time
 
 import numpy as np
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_limits
-from ..engine.result import SolveResult
+from ..engine.result import SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._box import certified_box
 from ._problem import GraphL0Problem
@@ -32,7 +35,10 @@ def empirical_covariance_of(X: np.ndarray, assume_centered: bool) -> tuple[np.nd
     location = np.zeros(p) if assume_centered else X.mean(axis=0)
     Xc = X - location
     S = Xc.T @ Xc / n
-    constant = np.flatnonzero(np.diag(S) <= 1e-14 * max(1.0, float(np.max(np.abs(X)) ** 2)))
+    # Constant up to rounding: the spread is below the precision of the column's own values
+    # (relative, so a column with a tiny but real spread is kept).
+    magnitude = np.max(np.abs(X), axis=0)
+    constant = np.flatnonzero(np.diag(S) <= (1e-12 * magnitude) ** 2)
     if constant.size:
         raise ValueError(
             f"X has constant column(s) {constant[:10].tolist()}: their conditional variance "
@@ -66,6 +72,22 @@ def resolve_box(S: np.ndarray, l0: float, l2: float, M) -> float:
     return certified_box(S, 0.0, upper)
 
 
+def reference_box(S: np.ndarray, l0: float, l2: float, box: float) -> float:
+    """The finite box the reference model uses: ``box``, or one certified around a heuristic.
+
+    The reference does not certify boxes itself, so that it shares no code with the engine
+    beyond the exact refit; the upper bound is the heuristic's objective recomputed by
+    :func:`support_refit.graphical_objective`.
+    """
+    if np.isfinite(box):
+        return box
+    from .support_refit import graphical_objective
+
+    _, T = GraphL0Problem(S, l0, l2, np.inf).initial_incumbent(time.perf_counter() + 10.0)
+    return certified_box(S, l2, graphical_objective(S, T, l0, l2))
+
+
+@interruptible
 def solve_graphical(
     X,
     l0=None,
@@ -132,6 +154,7 @@ def solve_graphical(
     >>> result.status
     'optimal'
     """
+    announce_compilation(__package__)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
     S, _ = empirical_covariance_of(X, assume_centered)
@@ -154,6 +177,7 @@ def solve_graphical(
             l0,
             l2,
             box if np.isfinite(box) else None,
+            box=reference_box(S, l0, l2, box),
             time_limit=time_limit if time_limit is not None else 3600.0,
             solver="highs" if solver == "reference" else "scip",
             verbose=verbose,
@@ -173,6 +197,12 @@ def solve_graphical(
         )
         result = solve(problem, limits, verbose=bool(verbose))
         result.info["n_heuristic_calls"] = problem.n_heuristic_calls
+        if result.solution is None:
+            # Stopped (Ctrl-C) before the first incumbent: the empty graph is feasible.
+            empty = np.diag(1.0 / np.diag(S))
+            result.solution = empty
+            result.objective = problem.objective(empty)
+            result.gap = relative_gap(result.objective, result.bound)
     T = result.solution
     upper = T[np.triu_indices(p, 1)]
     result.info["M"] = box

@@ -12,8 +12,9 @@ outer-approximation (OA) loop of MILPs (HiGHS has no MIQP and no lazy-cut callba
 ``solver="scip"`` states them exactly, with the loss cone written through a factor of ``S``.
 Every upper bound is the exact objective (numpy) of a convex refit on a support the solver
 found; every lower bound is a solver's dual bound of a relaxation of the true problem.
-When no box is given, a box that provably contains every optimum is computed first
-(:func:`certified_box`), so the certificate is for the unboxed problem.
+For the unboxed problem the caller passes ``box``, a box that provably contains every
+optimum (the engine side certifies one); the reference shares no code with the engine beyond
+the exact refit of :mod:`support_refit`, so a wrong box cannot hide in both.
 """
 
 from __future__ import annotations
@@ -25,13 +26,22 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engine.result import GAP_LIMIT, OPTIMAL, TIME_LIMIT, SolveResult, relative_gap
-from ..reference.outer_approximation import OAProgress
-from ._box import certified_box
+from ..engine.result import SolveResult, relative_gap
+from ..reference.outer_approximation import (
+    CLOSED,
+    OUT_OF_TIME,
+    OAProgress,
+    make_highs,
+    oa_result,
+    run_rounds,
+)
 from .support_refit import graphical_objective, solve_on_support
 
-#: Stop when ``UB - LB <= _GAP_TOL * max(1, |UB|)``.
+#: Stop at this relative gap (with the number of variables as the objective scale: the
+#: pseudo-likelihood sums ``p`` terms of order one).
 _GAP_TOL = 1e-7
+#: Outer-approximation rounds at most.
+_MAX_ROUNDS = 500
 #: Cut coefficients below this are dropped (the right-hand side is relaxed to stay valid).
 _COEF_TOL = 1e-9
 #: HiGHS's relative MIP gap in every master problem.
@@ -254,9 +264,8 @@ def _initial_cuts(m, instance: _Instance, points: list[np.ndarray]) -> None:
         _add_cuts(m, instance, T)
 
 
-def _model_point(opt, m, instance: _Instance) -> tuple[np.ndarray, np.ndarray]:
-    """Load the solver's solution and return the symmetric matrix and the ``z`` by pair."""
-    opt.load_vars()
+def _model_point(m, instance: _Instance) -> tuple[np.ndarray, np.ndarray]:
+    """The loaded solution's symmetric matrix and ``z`` by pair."""
     p = instance.p
     T = np.diag([m.d[i].value for i in range(p)]).astype(float)
     z = np.zeros(len(instance.pairs))
@@ -307,6 +316,7 @@ def solve_graphical_reference(
     l2: float,
     M: float | None = None,
     *,
+    box: float | None = None,
     time_limit: float = 60.0,
     solver: str = "highs",
     verbose: bool = False,
@@ -327,8 +337,13 @@ def solve_graphical_reference(
     l2 : float
         Ridge penalty on the edges (``>= 0``).
     M : float or None, default=None
-        Box on the off-diagonal entries. ``None`` (or ``inf``): the unboxed problem, solved
-        inside a box that provably holds every optimum (:func:`certified_box`).
+        Box on the off-diagonal entries (part of the problem). ``None`` (or ``inf``): the
+        unboxed problem, which needs ``box``.
+    box : float, optional
+        A finite box the model uses, which the caller guarantees holds every optimum of the
+        problem (for the unboxed problem e.g. ``l0bnb.graphl0._box.certified_box``). Default:
+        ``M``. A box below ``M`` gives the certificate of the problem with box ``M`` only
+        if the caller's guarantee holds.
     time_limit : float, default=60.0
         Wall-clock limit in seconds.
     solver : {"highs", "scip"}, default="highs"
@@ -351,7 +366,8 @@ def solve_graphical_reference(
     ValueError
         If ``S`` is not a finite symmetric matrix with a positive diagonal, ``l0``, ``l2`` or
         ``M`` is negative (``M``: not positive), ``S`` is singular with ``l2 = 0`` and no
-        ``M``, or ``solver`` is unknown.
+        ``M``, neither ``M`` nor ``box`` is finite, ``box`` is not positive, or ``solver``
+        is unknown.
     ImportError
         If ``solver="scip"`` and PySCIPOpt is not installed.
 
@@ -386,13 +402,18 @@ def solve_graphical_reference(
         raise ValueError(
             "S is singular and l2 = 0: F is unbounded below without a box; give a finite M."
         )
-    progress = OAProgress(start=time.perf_counter())
+    box = M if box is None else float(box)
+    if not (box > 0 and math.isfinite(box)):
+        raise ValueError(
+            f"the model needs a finite positive box, got M={M} and box={box}: pass box= "
+            "(a box proved to hold every optimum, e.g. from l0bnb.graphl0._box.certified_box)."
+        )
+    # The pseudo-likelihood sums p terms of order one: p is its scale (gap denominator floor).
+    progress = OAProgress(start=time.perf_counter(), scale=float(S.shape[0]))
     instance = _Instance(S, float(l0), float(l2), M)
     points, best, best_value = _heuristic(instance, progress, time_limit)
     progress.offer(best, best_value)
-    # A certified box is valid for the boxed problem too, so it may only tighten a given M.
-    box = M if (l2 == 0 and singular) else min(M, certified_box(S, l2, best_value))
-    instance.set_box(box)
+    instance.set_box(min(M, box))
     if solver == "highs":
         return _solve_highs_oa(instance, progress, points, time_limit, verbose)
     return _solve_scip(instance, progress, time_limit, verbose)
@@ -424,9 +445,10 @@ def _root_cut_loop(m, opt, instance: _Instance, progress: OAProgress, time_limit
         if results.termination_condition == TerminationCondition.optimal:
             # The LP optimum of the cut model bounds the MILP from below, hence the problem.
             progress.raise_lower(value)
-        T, z = _model_point(opt, m, instance)
+        opt.load_vars()
+        T, z = _model_point(m, instance)
         true = _relaxation_value(instance, T, z)
-        if true - value <= 1e-7 * max(1.0, abs(true)):
+        if relative_gap(true, value, progress.scale) <= 1e-7:
             break
         _add_cuts(m, instance, T, z)
     for e in instance.pairs:
@@ -443,73 +465,36 @@ def _solve_highs_oa(
     verbose: bool,
 ) -> SolveResult:
     """Multi-tree outer approximation: MILP, refit its support, add cuts at both, repeat."""
-    from pyomo.contrib.appsi.solvers import Highs
-
     m = _build_model(instance, exact=False)
     _initial_cuts(m, instance, points)
-    # The persistent interface keeps the HiGHS model and only sends the new cuts each round.
-    opt = Highs()
-    opt.config.load_solution = False
-    opt.config.mip_gap = _MIP_REL_GAP
-    opt.highs_options = {
-        "output_flag": False,
-        "mip_abs_gap": 1e-10,
-        "mip_feasibility_tolerance": 1e-9,
-        "primal_feasibility_tolerance": 1e-9,
-        "dual_feasibility_tolerance": 1e-9,
-    }
-    lp_rounds = _root_cut_loop(m, opt, instance, progress, time_limit)
-    per_round, rounds = [], 0
-    while not progress.closed(_GAP_TOL) and progress.elapsed < time_limit:
-        rounds += 1
-        opt.config.time_limit = max(time_limit - progress.elapsed, 1e-3)
-        _set_point(m, instance, progress.solution)
-        results = opt.solve(m)
-        # best_objective_bound is HiGHS's MIP dual bound: valid, as every cut under-estimates.
-        progress.raise_lower(results.best_objective_bound)
-        found = results.best_feasible_objective is not None
-        if found:
-            T, z = _model_point(opt, m, instance)
-            refit, value = instance.refit(_support(instance, z))
-            progress.offer(refit, value)
-            _add_cuts(m, instance, T, np.round(z))
-            _add_cuts(m, instance, refit)
-        per_round.append(
-            {
-                "round": rounds,
-                "milp_bound": results.best_objective_bound,
-                "milp_objective": results.best_feasible_objective,
-            }
-        )
-        progress.record(rounds, verbose)
-        if not found:
-            break  # out of time before HiGHS found a point: nothing new to cut at
-    info = {"box": instance.box, "lp_rounds": lp_rounds, "per_round": per_round}
-    return _result(progress, rounds, "highs-oa", time_limit, info)
-
-
-def _result(
-    progress: OAProgress, n_nodes: int, solver: str, time_limit: float, info: dict
-) -> SolveResult:
-    # The lower bound can exceed the exact upper bound only by solver tolerances.
-    bound = min(progress.lower, progress.upper)
-    if progress.closed(_GAP_TOL):
-        status = OPTIMAL
-    else:
-        status = TIME_LIMIT if progress.elapsed >= time_limit else GAP_LIMIT
-    info["abs_gap"] = progress.upper - bound
-    return SolveResult(
-        status=status,
-        objective=progress.upper,
-        bound=bound,
-        gap=relative_gap(progress.upper, bound),
-        n_nodes=n_nodes,
-        runtime=progress.elapsed,
-        solution=progress.solution,
-        log=progress.log,
-        solver=solver,
-        info=info,
+    opt = make_highs(
+        _MIP_REL_GAP,
+        mip_feasibility_tolerance=1e-9,
+        primal_feasibility_tolerance=1e-9,
+        dual_feasibility_tolerance=1e-9,
     )
+    lp_rounds = _root_cut_loop(m, opt, instance, progress, time_limit)
+
+    def separate():
+        T, z = _model_point(m, instance)
+        refit, value = instance.refit(_support(instance, z))
+        progress.offer(refit, value)
+        _add_cuts(m, instance, T, np.round(z))
+        _add_cuts(m, instance, refit)
+
+    rounds, stop = run_rounds(
+        opt,
+        m,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=_GAP_TOL,
+        max_rounds=_MAX_ROUNDS,
+        verbose=verbose,
+        before_round=lambda: _set_point(m, instance, progress.solution),
+    )
+    info = {"box": instance.box, "lp_rounds": lp_rounds}
+    return oa_result(progress, rounds, "highs", _GAP_TOL, stop, info)
 
 
 # --------------------------------------------------------------------------- SCIP
@@ -558,4 +543,5 @@ def _solve_scip(
         "scip_bound": results.objective_bound,
         "termination": str(results.termination_condition),
     }
-    return _result(progress, n_nodes, "scip", time_limit, info)
+    stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
+    return oa_result(progress, n_nodes, "scip", _GAP_TOL, stop, info)

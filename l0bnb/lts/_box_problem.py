@@ -11,14 +11,14 @@ boxes grows like ``(width / resolution)^d``: this search is for a few parameters
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as K
-from ._pattern_problem import BOUND_SLACK, TrimmedProblem
+from ._pattern_problem import TrimmedProblem
 
 ROOT_ETA_STEPS = 8
 NODE_ETA_STEPS = 3
@@ -61,7 +61,7 @@ class TrimmedBoxProblem(TrimmedProblem):
         ridge = np.full(p + 1, self.l2)[self.active]
         if self.fit_intercept:
             ridge[0] = 0.0
-        G[np.diag_indices_from(G)] += ridge + 1e-10 * max(float(np.trace(G)), 1.0)
+        G[np.diag_indices_from(G)] += ridge + 1e-10 * max(float(np.trace(G)), 1e-300)
         L = np.linalg.cholesky(G)
         T = np.linalg.inv(L).T  # T^T G T = I
         self.theta0, self.T = theta0.copy(), T
@@ -185,7 +185,7 @@ class TrimmedBoxProblem(TrimmedProblem):
             eta = self.mu
         elif not eta > 0:
             r0 = (yu - Au @ u)[: self.n]
-            eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or 1.0
+            eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or self.y_unit**2
         best = (-math.inf, u, eta, None)
         lo_eta, hi_eta = 0.0, math.inf
         steps = ROOT_ETA_STEPS if node.warm is None else NODE_ETA_STEPS
@@ -200,7 +200,7 @@ class TrimmedBoxProblem(TrimmedProblem):
             z = K.flat_weights(r, rl, ru, qa, qb, chord, quad, eta)
             if d > best[0]:
                 best = (d, u.copy(), eta, z)
-            if d >= cutoff or steps == 1 or time.perf_counter() >= deadline:
+            if d >= cutoff or steps == 1 or expired(deadline):
                 break
             g = float(z.sum()) - self.k
             if abs(g) < 1e-9:
@@ -211,7 +211,7 @@ class TrimmedBoxProblem(TrimmedProblem):
                 hi_eta = eta
             eta = self._next_eta(r, eta, lo_eta, hi_eta)
         bound, u, eta, z = best
-        bound = max(bound - BOUND_SLACK * max(1.0, abs(bound)), quick)
+        bound = max(self.safe_bound(bound), quick)
         # Undecided points: residual ranges that straddle the envelope's kinks.
         undecided = (z > 1e-9) & (z < 1 - 1e-9)
         return Relaxation(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._estimator import LinearPredictMixin
+from .._estimator import LinearPredictMixin, interruptible, warn_if_limited
+from .._validation import check_numeric_input
 from ..exceptions import SearchLimitWarning
-from ._solve import resolve_h, solve_lts
+from ._solve import SOLVERS, resolve_h, solve_lts
 
 
 class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
@@ -102,6 +105,23 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints: dict = {
+        "n_inliers": [Interval(Integral, 1, None, closed="left"), None],
+        "trim_fraction": [Interval(Real, 0, 1, closed="left"), None],
+        "mode": [StrOptions({"trimmed", "capped"})],
+        "mu": [Interval(Real, 0, None, closed="neither"), None],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "coef_bound": [Interval(Real, 0, None, closed="neither"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "gap_tol": [Interval(Real, 0, 1, closed="left")],
+        "max_nodes": [Interval(Integral, 1, None, closed="left"), None],
+        "n_starts": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -135,6 +155,8 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y):
         """Fit the trimmed (or capped) regression to a certified gap.
 
@@ -147,6 +169,7 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
         -------
         self : PenalizedLTSRegressor
         """
+        check_numeric_input(X, y)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2)
         # Parameter checks first: nothing is solved on bad input.
         resolve_h(
@@ -178,14 +201,7 @@ class PenalizedLTSRegressor(LinearPredictMixin, RegressorMixin, BaseEstimator):
             verbose=self.verbose,
         )
         self.result_ = result
-        if result.stopped_by_limit:
-            warnings.warn(
-                f"Trimmed-squares search stopped by {result.status} with a relative gap of "
-                f"{result.gap:.3g}; the fit is the best found, not certified optimal. Raise "
-                "time_limit or max_nodes to close the gap.",
-                SearchLimitWarning,
-                stacklevel=2,
-            )
+        warn_if_limited(result, "LTS search")
         if result.info.get("box_binding"):
             warnings.warn(
                 f"The coefficient box |coef_j| <= {result.info['coef_bound']:.4g} binds at the "

@@ -23,14 +23,15 @@ They are recomputed whenever the incumbent ``UB`` improves.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from scipy.optimize import linprog
 
+from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as K
+from .refit import subset_fit
 
 MODES = {"trimmed": K.TRIMMED, "capped": K.CAPPED}
 #: Multiplier steps at the root and at other nodes.
@@ -38,10 +39,16 @@ ROOT_ETA_STEPS = 12
 NODE_ETA_STEPS = 4
 #: Relative slack subtracted from every dual value (rounding in the sums).
 BOUND_SLACK = 1e-10
+#: Floor of that slack relative to the spread of ``y`` (``sum (y_i - median y)^2``): rounding
+#: in sums of squares of that size (about 1e-16 of it) stays below it.
+ROUNDING_FLOOR = 1e-15
 
 
 #: FAST-LTS runs in chunks of this many starts, so a deadline is checked between them.
 START_CHUNK = 100
+#: Pairwise-swap rounds in all, and per kernel call.
+SWAP_ROUNDS = 200
+SWAP_CHUNK = 10
 
 
 def lts_heuristic(
@@ -75,7 +82,7 @@ def lts_heuristic(
     all_thetas, all_objs = [], []
     done, chunk = 0, 0
     total = int(max(n_starts, 1))
-    while done < total and (chunk == 0 or time.perf_counter() < deadline):
+    while done < total and (chunk == 0 or not expired(deadline)):
         size = min(START_CHUNK, total - done)
         _, _, t_chunk, o_chunk = K.fast_lts(
             X,
@@ -104,9 +111,18 @@ def lts_heuristic(
     theta, obj = thetas[0].copy(), float(objs[0])
     thetas = thetas[np.isfinite(objs)]
     if swaps:
-        cand, cobj = K.swap_search(
-            X, y, theta, float(l2), bool(fit_intercept), code, h_, mu_, 50, 200
-        )
+        cand, cobj = theta, obj
+        # Rounds of swaps in chunks (a round costs a refit): the deadline and Ctrl-C are
+        # polled between kernel calls, up to SWAP_ROUNDS rounds in all.
+        for _ in range(SWAP_ROUNDS // SWAP_CHUNK):
+            nxt, nobj = K.swap_search(
+                X, y, cand, float(l2), bool(fit_intercept), code, h_, mu_, 50, SWAP_CHUNK
+            )
+            if not nobj < cobj:
+                break
+            cand, cobj = nxt, nobj
+            if expired(deadline):
+                break
         feasible = box <= 0.0 or np.max(np.abs(cand[1:]), initial=0.0) <= box
         if feasible and cobj < obj:
             theta, obj = cand, cobj
@@ -195,6 +211,11 @@ class TrimmedProblem:
         self.n_starts = n_starts
         self.seed = seed
         self.abs_y = np.abs(self.y)
+        centre = float(np.median(self.y)) if self.fit_intercept else 0.0
+        spread = float(np.sum((self.y - centre) ** 2))
+        # Smallest positive normal float when y has no spread (every fit is exact there).
+        self.spread = spread if spread > 0 else 2.2250738585072014e-308
+        self.y_unit = math.sqrt(self.spread / self.n)
         self.row_l1 = np.abs(self.X).sum(axis=1)
         self.row_l2 = np.sqrt((self.X * self.X).sum(axis=1))
         self.ub = math.inf
@@ -206,6 +227,17 @@ class TrimmedProblem:
         self.calls = 0
         self.lp_checks = 0
         self.lp_pruned = 0
+
+    def objective_scale(self) -> float:
+        """The objective's scale, ``0.5 sum (y_i - c)^2`` (``c`` the median of ``y`` with an
+        intercept, else 0): the engine floors the gap's denominator with a tiny fraction
+        of it, so a perfect fit (objective 0) can still be certified."""
+        return 0.5 * self.spread
+
+    def safe_bound(self, bound: float) -> float:
+        """``bound`` lowered by the rounding of its sums (relative, with a floor in the
+        units of ``||y||^2`` for bounds near 0 computed from large terms)."""
+        return bound - BOUND_SLACK * abs(bound) - ROUNDING_FLOOR * self.spread
 
     # ------------------------------------------------------------------ radii
 
@@ -319,7 +351,7 @@ class TrimmedProblem:
             k = self.n - self.h - n_out
             if not eta > 0:
                 r0 = K.residuals(X, y, theta0) if node.warm is not None else y - np.median(y)
-                eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or 1.0
+                eta = float(np.partition(r0 * r0, self.h - 1)[self.h - 1]) or self.y_unit**2
             lo, hi = 0.0, math.inf
             steps = ROOT_ETA_STEPS if node.depth == 0 else NODE_ETA_STEPS
             for _ in range(steps):
@@ -331,7 +363,7 @@ class TrimmedProblem:
                 d = K.node_bound(X, y, theta, eff, M, eta, l2, box, fi, const)
                 if d > best[0]:
                     best, value = (d, theta, eta), val
-                if d >= cutoff or time.perf_counter() >= deadline:
+                if d >= cutoff or expired(deadline):
                     break
                 r = K.residuals(X, y, theta)
                 z = K.outlier_weights(r, eff, M, kap, eta)
@@ -348,7 +380,7 @@ class TrimmedProblem:
                     else (4.0 * eta if not math.isfinite(hi) else eta / 4.0)
                 )
         bound, theta, eta = best
-        bound -= BOUND_SLACK * max(1.0, abs(bound))
+        bound = self.safe_bound(bound)
         kap = K.kappa(M, eta)
         r = K.residuals(X, y, theta)
         integral = not free.any()
@@ -390,7 +422,7 @@ class TrimmedProblem:
             return self.M
         center, lev, S = K.ellipsoid_radii(self.X, self.y, mask, self.l2, self.fit_intercept)
         slack = max(self.ub - S, 0.0)
-        radius = (center + np.sqrt(slack * lev)) * (1.0 + 1e-9) + 1e-12
+        radius = (center + np.sqrt(slack * lev)) * (1.0 + 1e-9) + 1e-12 * self.y_unit
         return np.minimum(self.M, radius)
 
     def _leaf_fit(self, eff):
@@ -398,8 +430,6 @@ class TrimmedProblem:
         idx = np.flatnonzero(eff == K.INLIER)
         theta = K.ridge_fit(self.X, self.y, idx, self.l2, self.fit_intercept, 0.0)
         if self.box > 0 and np.max(np.abs(theta[1:]), initial=0.0) > self.box:
-            from .reference import subset_fit
-
             theta, _ = subset_fit(
                 self.X, self.y, idx, l2=self.l2, fit_intercept=self.fit_intercept, box=self.box
             )

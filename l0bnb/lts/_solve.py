@@ -9,12 +9,22 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._estimator import interruptible
+from .._first_use import announce_compilation
 from .._validation import check_arrays, check_limits
-from ..engine.result import HEURISTIC, OPTIMAL, SolveResult, relative_gap
+from ..engine.interrupt import catching_interrupts, stop_requested
+from ..engine.result import (
+    HEURISTIC,
+    SOLVER_LABELS,
+    SolveResult,
+    final_status,
+    relative_gap,
+)
 from ..engine.search import Limits, solve
 from . import _kernels as K
 from ._box_problem import TrimmedBoxProblem
 from ._pattern_problem import MODES, TrimmedProblem, lts_heuristic
+from .refit import subset_fit
 
 #: How often a binding default box is doubled before giving up (l2 = 0).
 BOX_DOUBLINGS = 3
@@ -135,8 +145,6 @@ def polish(X, y, theta, *, mode, h, mu, l2, fit_intercept, box, max_steps=100):
 
     Never increases the objective. Returns ``(theta, objective, inlier_mask)``.
     """
-    from .reference import subset_fit
-
     code = MODES[mode]
     h_ = h if h is not None else X.shape[0]
     mu_ = mu if mu is not None else 0.0
@@ -164,6 +172,26 @@ def polish(X, y, theta, *, mode, h, mu, l2, fit_intercept, box, max_steps=100):
     return best, float(best_obj), mask
 
 
+def data_scales(X, y, fit_intercept) -> tuple[float, float]:
+    """Powers of two ``(s_x, s_y)`` near the spread of ``X`` and of ``y``.
+
+    The search runs on ``X / s_x`` and ``y / s_y`` so that every tolerance inside it (the
+    engine's and the kernels') acts on data of unit scale; with powers of two the division
+    and the way back are exact. Spread is around the column means and the median of ``y``
+    when there is an intercept (a constant shift is absorbed by it), around 0 otherwise.
+    """
+    centre_y = float(np.median(y)) if fit_intercept else 0.0
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+    scales = []
+    for values in (Xc, y - centre_y):
+        spread = float(np.sqrt(np.mean(values * values))) if values.size else 0.0
+        if not (math.isfinite(spread) and spread > 0):
+            spread = 1.0
+        scales.append(2.0 ** round(math.log2(spread)))
+    return scales[0], scales[1]
+
+
+@interruptible
 def solve_lts(
     X,
     y,
@@ -228,6 +256,7 @@ def solve_lts(
         ``solution`` is ``theta = (b0, beta)``; ``info`` holds ``h``, ``mu``, ``coef_bound``,
         ``box_binding`` and ``inlier_mask``.
     """
+    announce_compilation(__package__)
     start_time = time.perf_counter()
     X, y = check_arrays(X, y)
     # Numba compiles one specialisation per array flavour: keep to writeable arrays.
@@ -254,80 +283,116 @@ def solve_lts(
         raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
     seed = 0 if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
     l2 = float(l2)
-    if mode == "capped" and mu is None:
-        mu = default_mu(X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed)
-    mu = None if mu is None else float(mu)
-    theta, obj, thetas = lts_heuristic(
-        X,
-        y,
-        mode=mode,
-        h=h,
-        mu=mu,
-        l2=l2,
-        fit_intercept=fit_intercept,
-        box=0.0,
-        n_starts=n_starts,
-        seed=seed,
-        deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
-    )
-    box = 0.0
-    if l2 == 0.0:
+    code = MODES[mode]
+    # Ctrl-C sets a flag for the whole fit (heuristics included): no kernel is interrupted
+    # mid-call, the loops poll it, and the best fit so far comes back as `interrupted`.
+    with catching_interrupts():
+        # The search runs on data of unit scale; objectives come back multiplied by sy^2 and
+        # coefficients by sy / sx, exactly (powers of two).
+        sx, sy = data_scales(X, y, fit_intercept)
+        X_orig, y_orig, l2_orig = X, y, l2
+        X, y, l2 = X / sx, y / sy, l2 / (sx * sx)
         if coef_bound is not None:
-            box = float(coef_bound)
-        else:
-            top = np.max(np.abs(thetas[:10, 1:])) if thetas.size else 0.0
-            box = 3.0 * float(top) if top > 0 else 1.0
-    kw = dict(mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept)
-    info = {"h": h, "mu": mu, "coef_bound": box if box > 0 else None, "box_binding": False}
-    if solver == "heuristic":
-        theta, obj, mask = polish(X, y, theta, box=box, **kw)
-        info["inlier_mask"] = mask
-        return SolveResult(
-            status=HEURISTIC,
-            objective=obj,
-            bound=0.0,
-            gap=relative_gap(obj, 0.0),
-            n_nodes=0,
-            runtime=time.perf_counter() - start_time,
-            solution=theta,
-            solver="l0bnb-heuristic",
-            info=info,
+            coef_bound = float(coef_bound) * sx / sy
+        if mode == "capped":
+            if mu is None:
+                mu = default_mu(
+                    X, y, l2=l2, fit_intercept=fit_intercept, n_starts=n_starts, seed=seed
+                )
+            else:
+                mu = float(mu) / (sy * sy)
+        mu = None if mu is None else float(mu)
+
+        def original(theta):
+            theta = np.asarray(theta, dtype=np.float64) * sy
+            theta[1:] /= sx
+            return theta
+
+        def finish(result, theta, bound, info, scale=0.0):
+            theta = original(theta)
+            obj = float(
+                K.objective(X_orig, y_orig, theta, l2_orig, code, h or n, (mu or 0.0) * sy * sy)
+            )
+            info["inlier_mask"] = K.best_mask(
+                K.residuals(X_orig, y_orig, theta), code, h or n, (mu or 0.0) * sy * sy
+            )
+            info["mu"] = None if mu is None else mu * sy * sy
+            if info.get("coef_bound") is not None:
+                info["coef_bound"] = info["coef_bound"] * sy / sx
+            # A sum of squares plus non-negative penalties: 0 is always a valid bound.
+            bound = max(min(bound, obj / (sy * sy)), 0.0)
+            result.gap = relative_gap(obj / (sy * sy), bound, scale)
+            result.objective, result.solution, result.bound = obj, theta, bound * sy * sy
+            result.runtime = time.perf_counter() - start_time
+            result.info.update(info)
+            return result
+
+        theta, obj, thetas = lts_heuristic(
+            X,
+            y,
+            mode=mode,
+            h=h,
+            mu=mu,
+            l2=l2,
+            fit_intercept=fit_intercept,
+            box=0.0,
+            n_starts=n_starts,
+            seed=seed,
+            deadline=start_time + (math.inf if time_limit is None else 0.5 * time_limit),
         )
-    if solver == "bnb":
-        solver = "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
-    search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
-    info["search"] = solver
-    doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
-    nodes, result = 0, None
-    for attempt in range(doublings + 1):
-        remaining = None
-        if time_limit is not None:
-            remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
-        problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
-        result = solve(
-            problem,
-            Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
-            verbose=bool(verbose),
-        )
-        nodes += result.n_nodes
-        theta, obj = np.asarray(result.solution), result.objective
-        binding = box > 0 and np.max(np.abs(theta[1:]), initial=0.0) >= box * (1 - 1e-9)
-        info["box_binding"] = bool(binding)
-        info["coef_bound"] = box if box > 0 else None
-        if not binding or attempt == doublings or result.stopped_by_limit:
-            break
-        box *= 2.0
-    theta, obj, mask = polish(X, y, theta, box=box, **kw)
-    info["inlier_mask"] = mask
-    info["lp_checks"] = problem.lp_checks
-    info["lp_pruned"] = problem.lp_pruned
-    bound = min(result.bound, obj)
-    result.objective, result.solution, result.bound = obj, theta, bound
-    result.gap = relative_gap(obj, bound)
-    result.n_nodes = nodes
-    result.runtime = time.perf_counter() - start_time
-    result.info.update(info)
-    result.box_binding = info["box_binding"]
-    if result.status == OPTIMAL and result.gap > 1e-4 and obj - bound > 1e-10:
-        result.status = "gap_limit"
-    return result
+        box = 0.0
+        if l2 == 0.0:
+            if coef_bound is not None:
+                box = float(coef_bound)
+            else:
+                top = np.max(np.abs(thetas[:10, 1:])) if thetas.size else 0.0
+                box = 3.0 * float(top) if top > 0 else 1.0
+        kw = dict(mode=mode, h=h, mu=mu, l2=l2, fit_intercept=fit_intercept)
+        info = {"h": h, "mu": mu, "coef_bound": box if box > 0 else None, "box_binding": False}
+        if solver == "heuristic":
+            theta, obj, _ = polish(X, y, theta, box=box, **kw)
+            result = SolveResult(
+                status=HEURISTIC,
+                objective=obj,
+                bound=0.0,
+                gap=1.0,
+                n_nodes=0,
+                runtime=0.0,
+                solution=theta,
+                solver=SOLVER_LABELS["heuristic"],
+            )
+            return finish(result, theta, 0.0, info)
+        if solver == "bnb":
+            solver = (
+                "box" if p + int(bool(fit_intercept)) <= BOX_SEARCH_MAX_PARAMETERS else "pattern"
+            )
+        search = TrimmedBoxProblem if solver == "box" else TrimmedProblem
+        info["search"] = solver
+        doublings = BOX_DOUBLINGS if (l2 == 0.0 and coef_bound is None) else 0
+        nodes, result = 0, None
+        for attempt in range(doublings + 1):
+            remaining = None
+            if time_limit is not None:
+                remaining = max(time_limit - (time.perf_counter() - start_time), 1e-3)
+            problem = search(X, y, coef_bound=box if box > 0 else None, start=(obj, theta), **kw)
+            result = solve(
+                problem,
+                Limits(time_limit=remaining, max_nodes=max_nodes, gap_tol=gap_tol),
+                verbose=bool(verbose),
+            )
+            nodes += result.n_nodes
+            theta, obj = np.asarray(result.solution), result.objective
+            binding = box > 0 and np.max(np.abs(theta[1:]), initial=0.0) >= box * (1 - 1e-9)
+            info["box_binding"] = bool(binding)
+            info["coef_bound"] = box if box > 0 else None
+            if not binding or attempt == doublings or result.stopped_by_limit or stop_requested():
+                break
+            box *= 2.0
+        theta, obj, _ = polish(X, y, theta, box=box, **kw)
+        info["lp_checks"] = problem.lp_checks
+        info["lp_pruned"] = problem.lp_pruned
+        result.n_nodes = nodes
+        result.box_binding = info["box_binding"]
+        result = finish(result, theta, result.bound, info, problem.objective_scale())
+        result.status = final_status(result.status, result.gap)
+        return result

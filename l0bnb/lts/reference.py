@@ -17,58 +17,22 @@ import time
 from itertools import combinations
 
 import numpy as np
-from scipy.optimize import lsq_linear
 
-from ..engine.result import (
-    GAP_LIMIT,
-    NODE_LIMIT,
-    OPTIMAL,
-    OPTIMALITY_GAP,
-    TIME_LIMIT,
-    SolveResult,
-    relative_gap,
+from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
+from ..reference.outer_approximation import (
+    CLOSED,
+    OUT_OF_TIME,
+    OAProgress,
+    make_highs,
+    oa_result,
+    run_rounds,
 )
+from .refit import lts_objective, subset_fit
+
+__all__ = ["brute_force_lts", "lts_objective", "solve_lts_reference", "subset_fit"]
 
 #: Enumeration beyond this many points is hopeless.
 MAX_BRUTE_FORCE_SAMPLES = 16
-
-
-def lts_objective(X, y, theta, *, mode="trimmed", h=None, mu=None, l2=0.0) -> float:
-    """``F(theta)`` computed in plain numpy (independent of the Numba kernels)."""
-    X = np.asarray(X, dtype=float)
-    r = np.asarray(y, dtype=float) - theta[0] - X @ theta[1:]
-    r2 = np.sort(r * r)
-    loss = float(r2[:h].sum()) if mode == "trimmed" else float(np.minimum(r2, mu).sum())
-    return loss + l2 * float(theta[1:] @ theta[1:])
-
-
-def subset_fit(X, y, idx, *, l2=0.0, fit_intercept=True, box=None) -> tuple[np.ndarray, float]:
-    """Exact ``min sum_{i in idx} r_i^2 + l2 ||beta||^2`` (``|beta_j| <= box`` if given).
-
-    Returns ``theta = (b0, beta)`` and the value on ``idx``. Bounded least squares (BVLS)
-    handles an active box exactly.
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    idx = np.asarray(idx, dtype=int)
-    n, p = X.shape
-    theta = np.zeros(p + 1)
-    if idx.size == 0:
-        return theta, 0.0
-    k = 1 if fit_intercept else 0
-    A = np.hstack([np.ones((idx.size, k)), X[idx]])
-    b = y[idx]
-    if l2 > 0:
-        A = np.vstack([A, np.hstack([np.zeros((p, k)), math.sqrt(l2) * np.eye(p)])])
-        b = np.concatenate([b, np.zeros(p)])
-    sol = np.linalg.lstsq(A, b, rcond=None)[0]
-    if box is not None and np.any(np.abs(sol[k:]) > box):
-        lower = np.concatenate([np.full(k, -np.inf), np.full(p, -box)])
-        upper = np.concatenate([np.full(k, np.inf), np.full(p, box)])
-        sol = lsq_linear(A, b, bounds=(lower, upper), method="bvls", tol=1e-14).x
-    theta[1 - k :] = sol
-    res = b - A @ sol
-    return theta, float(res @ res)
 
 
 def brute_force_lts(
@@ -110,8 +74,38 @@ def brute_force_lts(
         n_nodes=count,
         runtime=time.perf_counter() - start,
         solution=best_theta,
-        solver="brute-force",
+        solver=SOLVER_LABELS["brute_force"],
     )
+
+
+def _c_step_start(X, y, *, mode, h, mu, l2, fit_intercept, box, max_steps=50):
+    """A feasible start without the engine's heuristics: exact C-steps (numpy refits) from
+    the fit on all points and from the points whose ``y`` is closest to its median."""
+    n = X.shape[0]
+    size = n if h is None else h
+    kw = dict(mode=mode, h=h, mu=mu, l2=l2)
+    best, best_value = None, math.inf
+    for idx in (np.arange(n), np.argsort(np.abs(y - np.median(y)), kind="stable")[:size]):
+        theta, _ = subset_fit(X, y, idx, l2=l2, fit_intercept=fit_intercept, box=box)
+        value = lts_objective(X, y, theta, **kw)
+        for _ in range(max_steps):
+            r2 = (y - theta[0] - X @ theta[1:]) ** 2
+            keep = np.argsort(r2, kind="stable")[:h] if mode == "trimmed" else r2 <= mu
+            cand, _ = subset_fit(
+                X,
+                y,
+                np.flatnonzero(keep) if mode != "trimmed" else keep,
+                l2=l2,
+                fit_intercept=fit_intercept,
+                box=box,
+            )
+            cand_value = lts_objective(X, y, cand, **kw)
+            if not cand_value < value:
+                break
+            theta, value = cand, cand_value
+        if value < best_value:
+            best, best_value = theta, value
+    return best
 
 
 # --------------------------------------------------------------------------- MIO model
@@ -224,7 +218,8 @@ def solve_lts_reference(
     solver : {"highs", "scip"}, default="highs"
         Outer approximation with HiGHS MILPs, or SCIP on the quadratic model.
     start : ndarray, default=None
-        A feasible ``theta`` giving the first upper bound (FAST-LTS when ``None``).
+        A feasible ``theta`` giving the first upper bound; ``solve_lts`` passes its
+        heuristic's fit. When ``None``, exact C-steps from two deterministic inlier sets.
     time_limit : float, default=60.0
     gap_tol : float, default=1e-7
     max_rounds : int, default=50
@@ -236,8 +231,6 @@ def solve_lts_reference(
     SolveResult
         ``solution`` is ``theta = (b0, beta)``.
     """
-    from ._pattern_problem import lts_heuristic
-
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, p = X.shape
@@ -246,16 +239,8 @@ def solve_lts_reference(
     t0 = time.perf_counter()
     kw = dict(mode=mode, h=h, mu=mu, l2=l2)
     if start is None:
-        start, _, _ = lts_heuristic(
-            X,
-            y,
-            mode=mode,
-            h=h,
-            mu=mu,
-            l2=l2,
-            fit_intercept=fit_intercept,
-            box=box if l2 == 0 else 0.0,
-            n_starts=200,
+        start = _c_step_start(
+            X, y, fit_intercept=fit_intercept, box=box if l2 == 0 else None, **kw
         )
     upper, best = lts_objective(X, y, start, **kw), np.asarray(start, dtype=float)
     B, B0, M, E = _radii(
@@ -275,7 +260,9 @@ def solve_lts_reference(
         E=E,
         quadratic=(solver == "scip"),
     )
-    lower, log, rounds = -math.inf, [], 0
+    # The objective of the empty fit (all residuals y) is the scale of the gap's floor.
+    progress = OAProgress(start=t0, scale=0.5 * float(y @ y) + 1e-300)
+    progress.offer(best, upper)
     fit_box = box if l2 == 0 else None
 
     def refit(z):
@@ -283,6 +270,7 @@ def solve_lts_reference(
         theta, _ = subset_fit(X, y, idx, l2=l2, fit_intercept=fit_intercept, box=fit_box)
         return theta, lts_objective(X, y, theta, **kw)
 
+    info = {"M": M, "E": E, "B": B}
     if solver == "scip":
         from pyomo.contrib.solver.common.factory import SolverFactory
 
@@ -292,80 +280,46 @@ def solve_lts_reference(
             tee=False,
             load_solutions=False,
             raise_exception_on_nonoptimal_result=False,
-            time_limit=max(time_limit - (time.perf_counter() - t0), 1e-3),
+            time_limit=max(time_limit - progress.elapsed, 1e-3),
             rel_gap=gap_tol,
             solver_options={"display/verblevel": 0},
         )
-        if res.objective_bound is not None:
-            lower = float(res.objective_bound)
+        progress.raise_lower(res.objective_bound)
         if res.incumbent_objective is not None:
             res.solution_loader.load_vars()
             z = np.array([model.z[i].value or 0.0 for i in range(n)])
-            theta, value = refit(z)
-            if value < upper:
-                upper, best = value, theta
-        rounds = 1
-    elif solver == "highs":
-        from pyomo.contrib.appsi.solvers import Highs
-
-        r0 = y - start[0] - X @ start[1:]
-        z0 = np.zeros(n)
-        for c in (0.25 * E, 0.5 * E, E):
-            _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
-            _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
-        _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
-        opt = Highs()
-        opt.config.load_solution = False
-        opt.config.mip_gap = gap_tol / 10.0
-        opt.highs_options = {"output_flag": False, "mip_abs_gap": 1e-10}
-        while rounds < max_rounds:
-            remaining = time_limit - (time.perf_counter() - t0)
-            if remaining <= 0:
-                break
-            rounds += 1
-            opt.config.time_limit = remaining
-            res = opt.solve(model)
-            if res.best_objective_bound is not None and math.isfinite(res.best_objective_bound):
-                lower = max(lower, float(res.best_objective_bound))
-            if res.best_feasible_objective is None:
-                break
-            opt.load_vars()
-            z = np.round([model.z[i].value or 0.0 for i in range(n)])
-            e = np.array([model.e[i].value or 0.0 for i in range(n)])
-            beta = np.array([model.beta[j].value or 0.0 for j in range(p)])
-            theta, value = refit(z)
-            if value < upper:
-                upper, best = value, theta
-            rt = y - theta[0] - X @ theta[1:]
-            _add_cuts(model, e, z, beta, l2)
-            _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
-            log.append(
-                {"round": rounds, "lower": lower, "upper": upper, "time": time.perf_counter() - t0}
-            )
-            if verbose:
-                print(f"round {rounds:3d}  lower {lower:.10g}  upper {upper:.10g}")
-            if relative_gap(upper, lower) <= gap_tol or upper - lower <= 1e-9:
-                break
-    else:
+            progress.offer(*refit(z))
+        progress.record(1, verbose)
+        stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
+        return oa_result(progress, 1, "scip", gap_tol, stop, info)
+    if solver != "highs":
         raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'scip'")
-    bound = min(lower, upper)
-    gap = relative_gap(upper, bound)
-    elapsed = time.perf_counter() - t0
-    if gap <= OPTIMALITY_GAP or upper - bound <= 1e-9:
-        status = OPTIMAL
-    elif gap <= gap_tol:
-        status = GAP_LIMIT
-    else:
-        status = TIME_LIMIT if elapsed >= time_limit else NODE_LIMIT
-    return SolveResult(
-        status=status,
-        objective=upper,
-        bound=bound,
-        gap=gap,
-        n_nodes=rounds,
-        runtime=elapsed,
-        solution=best,
-        log=log,
-        solver=f"reference-{solver}",
-        info={"M": M, "E": E, "B": B},
+    r0 = y - start[0] - X @ start[1:]
+    z0 = np.zeros(n)
+    for c in (0.25 * E, 0.5 * E, E):
+        _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
+        _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
+    _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
+    opt = make_highs(gap_tol / 10.0)
+
+    def separate():
+        z = np.round([model.z[i].value or 0.0 for i in range(n)])
+        e = np.array([model.e[i].value or 0.0 for i in range(n)])
+        beta = np.array([model.beta[j].value or 0.0 for j in range(p)])
+        theta, value = refit(z)
+        progress.offer(theta, value)
+        rt = y - theta[0] - X @ theta[1:]
+        _add_cuts(model, e, z, beta, l2)
+        _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
+
+    rounds, stop = run_rounds(
+        opt,
+        model,
+        separate,
+        progress,
+        time_limit=time_limit,
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        verbose=verbose,
     )
+    return oa_result(progress, rounds, "highs", gap_tol, stop, info)

@@ -20,15 +20,16 @@ from ..engine.result import (
     GAP_LIMIT,
     NODE_LIMIT,
     OPTIMAL,
-    OPTIMALITY_GAP,
     SOLVER_LABELS,
     TIME_LIMIT,
     SolveResult,
+    final_status,
     relative_gap,
 )
 
-#: Why the rounds stopped.
+#: Why the rounds stopped, and the status each stop gives when the gap is still open.
 CLOSED, OUT_OF_TIME, OUT_OF_ROUNDS = "closed", "time", "rounds"
+STOPS = {CLOSED: GAP_LIMIT, OUT_OF_TIME: TIME_LIMIT, OUT_OF_ROUNDS: NODE_LIMIT}
 
 
 @dataclass
@@ -152,10 +153,9 @@ def run_rounds(
 
 
 def oa_status(gap: float, gap_tol: float, stop: str) -> str:
-    """The package's one status rule for references (the engine applies the same)."""
-    if stop == CLOSED or gap <= gap_tol:
-        return OPTIMAL if gap <= OPTIMALITY_GAP else GAP_LIMIT
-    return TIME_LIMIT if stop == OUT_OF_TIME else NODE_LIMIT
+    """The package's one status rule (:func:`~l0bnb.engine.result.final_status`)."""
+    reached = stop == CLOSED or gap <= gap_tol
+    return final_status(OPTIMAL if reached else STOPS[stop], gap)
 
 
 def oa_result(

@@ -11,10 +11,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .._estimator import warn_if_limited
+from .._estimator import interruptible, warn_if_limited
+from .._first_use import announce_compilation
 from .._validation import check_limits
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
-from ..engine.result import HEURISTIC, INTERRUPTED, SolveResult, relative_gap
+from ..engine.result import HEURISTIC, INTERRUPTED, SOLVER_LABELS, SolveResult, relative_gap
 from ..engine.search import Limits, solve
 from ._cv import choose, least_squares
 from ._harvest import harvest
@@ -134,7 +135,7 @@ class RulePath:
         result = SolveResult(
             HEURISTIC, value, 0.0, relative_gap(value, 0.0, problem.objective_scale()), 0, 0.0,
             self._weights[i],
-            solver="l0bnb-path",
+            solver=SOLVER_LABELS["path"],
         )  # fmt: skip
         est._finish(self._fitted, self._weights[i], result)
         return est
@@ -385,6 +386,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 break
         return best_w
 
+    @interruptible
     def fit(self, X, y):
         """Harvest the rules of the ensemble and select the best few.
 
@@ -397,6 +399,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         -------
         self : RuleExtractor
         """
+        announce_compilation(__package__)
         start = time.perf_counter()
         deadline = np.inf if self.time_limit is None else start + float(self.time_limit)
         # Ctrl-C only sets a flag from here on: the cross-validation and the path stop at
@@ -408,14 +411,15 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             if self.solver == "path" or stop_requested():
                 result = self._path_result(fitted.problem, w, start)
             else:
-                fitted.problem.incumbent_hint = w
                 remaining = (
                     None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
                 )
+                # The path's solution, polished by block coordinate descent, is the start.
                 result = solve(
                     fitted.problem,
                     Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
                     verbose=bool(self.verbose),
+                    start=fitted.problem.bcd(w)[1],
                 )
             warn_if_limited(result, "Rule selection")
         self._finish(fitted, np.asarray(result.solution, dtype=np.float64), result)
@@ -432,7 +436,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
             0,
             time.perf_counter() - start,
             w,
-            solver="l0bnb-path",
+            solver=SOLVER_LABELS["path"],
         )
 
     def _finish(self, fitted: _Fitted, w: np.ndarray, result: SolveResult) -> None:
@@ -624,12 +628,12 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 self.fit_intercept,
             )
             if solver == "bnb":
-                exact.incumbent_hint = w
                 res = solve(
                     exact,
                     Limits(
                         time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol
                     ),
+                    start=exact.bcd(w)[1],
                 )
                 w, bound = np.asarray(res.solution), res.bound
             rows.append((value_l0, w, exact.objective(w), bound))

@@ -92,6 +92,8 @@ class RuleProblem:
         self.relax_sweeps = int(relax_sweeps)
         self.bcd_every = int(bcd_every)
         self.screening = bool(screening)
+        # The engine applies the schedule: BCD at the root and every bcd_every-th node.
+        self.heuristic_period = self.bcd_every
         self.count = np.diff(self.indptr)
         self.parent = np.full(self.m, -1, dtype=np.int64)
         internal = np.flatnonzero(self.left >= 0)
@@ -100,9 +102,7 @@ class RuleProblem:
         self.tree = np.repeat(np.arange(self.tree_start.size - 1), np.diff(self.tree_start))
         self.relax_tol = 1e-12
         #: Coefficients of a known good solution used as the first incumbent.
-        self.incumbent_hint = None
         self._best = (np.inf, None)
-        self._n_relaxed = 0
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -233,9 +233,9 @@ class RuleProblem:
         )
         return self.objective(w), w
 
-    def _remember(self, value: float, w: np.ndarray | None) -> None:
-        if w is not None and value < self._best[0]:
-            self._best = (value, w)
+    def on_incumbent(self, value: float, w: np.ndarray) -> None:
+        """The engine's new incumbent: its residual gives a second dual point at every node."""
+        self._best = (value, w)
 
     # ---- Problem protocol --------------------------------------------------------------
 
@@ -244,16 +244,7 @@ class RuleProblem:
         return Node(bound=-np.inf, depth=0, state=state, warm=(np.zeros(self.m), None))
 
     def initial_incumbent(self, deadline: float):
-        if self.incumbent_hint is not None:
-            w = np.asarray(self.incumbent_hint, dtype=np.float64).copy()
-            value = self.objective(w)
-            if np.isfinite(value):
-                value, w = self.bcd(w)
-                self._remember(value, w)
-                return value, w
-        value, w = self.bcd(np.zeros(self.m))
-        self._remember(value, w)
-        return value, w
+        return self.bcd(np.zeros(self.m))
 
     def _relax_at(self, state, w, tau, deadline):
         """Solve the relaxation at shift ``tau`` from ``w`` (in place); bound and antichain."""
@@ -283,13 +274,11 @@ class RuleProblem:
     def _all_fixed(self, state: np.ndarray) -> Relaxation:
         """A node with no free rule: its only solution, refit exactly."""
         value, w = self.refit(np.flatnonzero(state == ONE))
-        self._remember(value, w)
         return Relaxation(
             bound=value, value=value, solution=w, integral=True, candidate=(value, w)
         )
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
-        self._n_relaxed += 1
         state = node.state
         if not np.any(state == FREE):
             return self._all_fixed(state)
@@ -338,7 +327,6 @@ class RuleProblem:
             if not np.any(state == FREE):
                 return self._all_fixed(state)
         value, cand = self.refit(np.flatnonzero(sel))
-        self._remember(value, cand)
         cp = self.cost + tau
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(cp > 0, np.abs(w) * np.sqrt(self.l2 / np.maximum(cp, 1e-300)), 1.0)
@@ -355,10 +343,7 @@ class RuleProblem:
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
         if relaxation.candidate is None:
             return None
-        if node.depth > 0 and self._n_relaxed % self.bcd_every:
-            return None
         value, w = self.bcd(relaxation.candidate[1])
-        self._remember(value, w)
         return value, w
 
     def _ancestors(self, v):

@@ -5,11 +5,13 @@ import time
 
 import numpy as np
 import pytest
+from scipy.optimize import lsq_linear
 
 from l0bnb import BestSubsetRegressor, solve_best_subset
 from l0bnb.best_subset._problem import BestSubsetProblem
 from l0bnb.reference import box_ridge
 from tests.best_subset.instances import small_instance
+from tests.node_bounds import assert_valid, record_relaxations
 
 # (seed, l0, l2, M factor of max|OLS| (None: certified default), k) -- both forms, l2 = 0
 # and > 0, tight boxes (coefficients on the box) and loose ones, the l1 regime l0/l2 > M^2.
@@ -69,6 +71,21 @@ def test_engine_matches_highs_reference(seed, l0, l2, factor, k):
     assert engine.bound <= ref.objective * (1 + 1e-7)
 
 
+def fit_value(X, y, l2, M, S):
+    """Box-constrained ridge value on support ``S``; ``M`` scalar or one box per column."""
+    if np.ndim(M) == 0:
+        return box_ridge(X, y, l2, M, np.array(S, dtype=int))[1]
+    if not S:
+        return 0.5 * float(y @ y)
+    cols = list(S)
+    A = np.vstack([X[:, cols], np.sqrt(2.0 * l2) * np.eye(len(cols))])
+    rhs = np.concatenate([y, np.zeros(len(cols))])
+    box = np.asarray(M)[cols]
+    b = lsq_linear(A, rhs, bounds=(-box, box), method="bvls", tol=1e-13).x
+    r = y - X[:, cols] @ b
+    return 0.5 * float(r @ r) + l2 * float(b @ b)
+
+
 def support_objectives(X, y, l0, l2, M, k):
     p = X.shape[1]
     table = {}
@@ -76,47 +93,50 @@ def support_objectives(X, y, l0, l2, M, k):
         if k is not None and size > k:
             break
         for S in itertools.combinations(range(p), size):
-            _, value = box_ridge(X, y, l2, M, np.array(S, dtype=int))
-            table[frozenset(S)] = value + (l0 or 0.0) * size
+            table[frozenset(S)] = fit_value(X, y, l2, M, S) + (l0 or 0.0) * size
     return table
 
 
-@pytest.mark.parametrize("seed,l0,l2,factor,k", [BATTERY[i] for i in (1, 3, 7, 9, 10)])
-def test_every_node_bound_is_valid(seed, l0, l2, factor, k, monkeypatch):
+# (seed, l0, l2, M factor, k, rho of the design, curvature): the l1-regime cases with and
+# without the curvature of X^T X in the perspective, and l2 = 0 cases on correlated designs
+# (certified per-coordinate boxes or a given box) where the split still needs branching.
+NODE_CASES = [BATTERY[i] + (0.3, c) for i in (1, 3, 7, 9, 10) for c in ("none", "auto")] + [
+    (1, None, 0.0, None, 3, 0.8, "auto"),
+    (1, 3.0, 0.0, None, None, 0.8, "auto"),
+    (9, None, 0.0, 1.5, 3, 0.8, "auto"),
+    (9, 3.0, 0.0, 1.5, None, 0.8, "equilibrated"),
+    (5, None, 0.02, None, 3, 0.8, "sdp"),
+    (11, 3.0, 0.0, None, None, 0.8, "none"),
+]
+
+
+@pytest.mark.parametrize("seed,l0,l2,factor,k,rho,curvature", NODE_CASES)
+def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monkeypatch):
     """Each node's bound <= the best completion of that node (checked by enumeration)."""
-    X, y = small_instance(seed, p=8)
+    X, y = small_instance(seed, p=8, rho=rho)
     M = box_for(X, y, factor)
     if l0 is not None and l2 > 0:
         assert l0 / l2 > M**2  # these cases sit in the l1 regime with a binding box
-    records = []
-    original = BestSubsetProblem.relax
-
-    def recording_relax(self, node, cutoff, deadline):
-        relaxation = original(self, node, cutoff, deadline)
-        records.append(
-            (
-                set(node.state[0].tolist()),
-                set(node.state[1].tolist()),
-                relaxation.bound,
-                relaxation.removed_bound,
-                relaxation.info.get("force_zero", []),
-                relaxation.info.get("force_one", []),
-            )
-        )
-        return relaxation
-
-    monkeypatch.setattr(BestSubsetProblem, "relax", recording_relax)
-    result = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9)
-    table = support_objectives(X, y, l0, l2, M, k)
+    records = record_relaxations(BestSubsetProblem, monkeypatch)
+    result = solve_best_subset(
+        X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9, curvature=curvature
+    )
+    # Node bounds are bounds of the boxed problem the engine solved (certified boxes included).
+    table = support_objectives(X, y, l0, l2, result.info["boxes"], k)
     optimum = min(table.values())
     assert result.objective == pytest.approx(optimum, rel=1e-7)
     assert result.bound <= optimum * (1 + 1e-9)
-    assert len(records) > 1
-    for zeros, ones, bound, removed, fz, fo in records:
+    if result.info["curvature"] == "none" or rho > 0.5:
+        assert len(records) > 1
+    for record in records:
+        zeros, ones = set(record.state[0].tolist()), set(record.state[1].tolist())
+        removed = record.relaxation.removed_bound
+        fz = record.relaxation.info.get("force_zero", [])
+        fo = record.relaxation.info.get("force_one", [])
         completions = [v for S, v in table.items() if ones <= S and not (zeros & S)]
         if not completions:
             continue
-        assert bound <= min(completions) * (1 + 1e-9) + 1e-12
+        assert_valid(record.bound, min(completions), scale=0.5 * float(y @ y))
         # Reduced-cost fixing only removes completions at least as costly as its bound.
         for i in fz:
             sub = [v for S, v in table.items() if ones <= S and not (zeros & S) and i in S]

@@ -75,14 +75,15 @@ def test_relaxation_cd_closes_the_duality_gap(l0, l2, M):
     r = y.copy()
     col_sq = (X**2).sum(0)
     active = np.flatnonzero(state != 0)
-    kern.relaxation_cd(X, r, b, col_sq, active, state, l0, l2, M, 1e-16, 100000)
+    l2v, Mv = np.full(8, l2), np.full(8, M)
+    kern.relaxation_cd(X, r, b, col_sq, active, state, l0, l2v, Mv, 1e-16, 100000)
     np.testing.assert_allclose(r, y - X @ b, atol=1e-10)
-    primal = kern.relaxed_value(b, r, state, l0, l2, M)
+    primal = kern.relaxed_value(b, r, state, l0, l2v, Mv)
     # The dual value by the formula written out in NumPy.
     u = X.T @ r
     conj = sum(kern.penalty_conjugate(u[i], state[i], l0, l2, M) for i in range(8))
     dual_formula = -0.5 * r @ r + r @ y - conj
-    dual, alpha = kern.scaled_dual(u, state, l0, l2, M, r @ r, r @ y)
+    dual, alpha = kern.scaled_dual(u, state, l0, l2v, Mv, r @ r, r @ y)
     assert dual >= dual_formula - 1e-12
     assert dual <= primal + 1e-9
     assert primal - dual <= 1e-7 * primal
@@ -93,7 +94,7 @@ def test_dual_is_a_lower_bound_for_any_residual():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(30, 6))
     y = rng.normal(size=30)
-    l0, l2, M = 0.8, 0.1, 1.2
+    l0, l2, M = 0.8, np.full(6, 0.1), np.full(6, 1.2)
     state = np.full(6, kern.FREE, dtype=np.int8)
     b = np.zeros(6)
     r = y.copy()
@@ -114,7 +115,7 @@ def test_box_qp_matches_bounded_least_squares(M):
     y = X @ rng.normal(size=6) * 2 + rng.normal(size=25)
     l2 = 0.05
     gram = X.T @ X + 2 * l2 * np.eye(6)
-    got = kern.box_qp(gram, X.T @ y, M, 1e-20, 50)
+    got = kern.box_qp(gram, X.T @ y, np.full(6, M), 1e-20, 50)
     A = np.vstack([X, np.sqrt(2 * l2) * np.eye(6)])
     ref = lsq_linear(A, np.concatenate([y, np.zeros(6)]), bounds=(-M, M), tol=1e-14).x
     np.testing.assert_allclose(got, ref, atol=1e-7)
@@ -126,7 +127,7 @@ def test_l0_cd_never_increases_integer_objective():
     y = rng.normal(size=40)
     b = rng.normal(size=10)
     r = y - X @ b
-    l0, l2, M = 0.5, 0.1, 5.0
+    l0, l2, M = 0.5, np.full(10, 0.1), np.full(10, 5.0)
     before = kern.integer_objective(r, b, l0, l2)
     kern.l0_cd(X, r, b, (X**2).sum(0), np.arange(10), l0, l2, M, 1e-14, 1000)
     after = kern.integer_objective(r, b, l0, l2)

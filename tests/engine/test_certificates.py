@@ -161,3 +161,23 @@ def test_result_prints_in_one_line():
     text = str(result)
     assert "\n" not in text
     assert text.startswith("optimal: objective") and "gap 0%" in text and "nodes" in text
+
+
+def test_heuristic_schedule_is_applied_by_the_engine():
+    class Counting(SeparableCover):
+        heuristic_period = 3
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.calls = []
+
+        def heuristic(self, node, relaxation, incumbent, deadline):
+            self.calls.append((len(self.relaxed), node.depth))
+            return super().heuristic(node, relaxation, incumbent, deadline)
+
+    problem = Counting(np.random.default_rng(12).normal(size=8), 0.6, 3)
+    result = solve(problem, Limits(gap_tol=0.0))
+    assert result.objective == pytest.approx(brute(problem))
+    assert problem.calls and problem.calls[0] == (1, 0)  # the root
+    assert all(depth == 0 or count % 3 == 0 for count, depth in problem.calls)
+    assert len(problem.calls) < len(problem.relaxed)

@@ -7,6 +7,7 @@ from l0bnb.fusion._kernels import (
     count_distinct_nonzero,
     fusion_dp,
     fusion_dp_l0free,
+    fusion_dp_runs,
     span_minimum,
 )
 from l0bnb.fusion.brute_force import univariate_brute_force, zero_partitions
@@ -45,6 +46,9 @@ def test_dp_equals_brute_force(seed):
         value, c = fusion_dp(a, b, l, forced, lf, omega)
         exact, _ = univariate_brute_force(a, b, l, forced, lf, omega)
         assert value == pytest.approx(exact, rel=1e-9, abs=1e-12)
+        # The general DP too where fusion_dp takes the O(K^2) path.
+        general, _ = fusion_dp_runs(a, b, l, forced, lf, omega)
+        assert general == pytest.approx(exact, rel=1e-9, abs=1e-12)
         # The backtracked point attains the value (forced units may sit at 0 only in the
         # closure, where their cost is the limit of nonzero values).
         if not np.any(forced & (c == 0)):
@@ -60,7 +64,7 @@ def test_fast_dp_agrees_without_l0_and_forcing():
         a, b = rng.uniform(0.05, 2.0, K), rng.normal(size=K)
         lf = rng.uniform(0.0, 0.5)
         fast, c_fast = fusion_dp_l0free(a, b, lf)
-        general, _ = fusion_dp(a, b, np.zeros(K), np.zeros(K, dtype=bool), lf, 0)
+        general, _ = fusion_dp_runs(a, b, np.zeros(K), np.zeros(K, dtype=bool), lf, 0)
         assert fast == pytest.approx(general, rel=1e-9, abs=1e-12)
         assert _value_of(c_fast, a, b, np.zeros(K), lf, 0) == pytest.approx(fast, abs=1e-12)
 

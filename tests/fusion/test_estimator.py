@@ -20,7 +20,8 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    return CategoricalFusionRegressor(lf=0.02, l0=0.002).fit(data.X, data.y)
+    # The penalised solution itself, so F from public attributes can be checked.
+    return CategoricalFusionRegressor(lf=0.02, l0=0.002, refit=False).fit(data.X, data.y)
 
 
 def test_certified_and_recovers_groups(fitted, data):
@@ -53,7 +54,8 @@ def test_predict_formula_and_groups(fitted, data):
 
 
 def test_bcd_solver_is_never_better_than_bnb(fitted, data):
-    bcd = CategoricalFusionRegressor(lf=0.02, l0=0.002, solver="bcd").fit(data.X, data.y)
+    bcd = CategoricalFusionRegressor(lf=0.02, l0=0.002, solver="bcd", refit=False)
+    bcd.fit(data.X, data.y)
     assert bcd.result_.objective >= fitted.result_.objective * (1 - 1e-9)
     assert bcd.result_.bound <= fitted.result_.objective * (1 + 1e-9)
     assert bcd.objective(data.X, data.y) == pytest.approx(bcd.result_.objective, rel=1e-10)
@@ -62,7 +64,7 @@ def test_bcd_solver_is_never_better_than_bnb(fitted, data):
 def test_numeric_codes_array_equals_dataframe(fitted, data):
     codes = np.column_stack([data.X[c].cat.codes.to_numpy() for c in ("c0", "c1")])
     arr = np.column_stack([codes, data.X[["z0", "z1"]].to_numpy()])
-    model = CategoricalFusionRegressor(lf=0.02, l0=0.002, categorical_features=[0, 1])
+    model = CategoricalFusionRegressor(lf=0.02, l0=0.002, categorical_features=[0, 1], refit=False)
     model.fit(arr, data.y)
     assert model.result_.objective == pytest.approx(fitted.result_.objective, rel=1e-6)
     np.testing.assert_allclose(model.predict(arr), fitted.predict(data.X), rtol=1e-6, atol=1e-8)
@@ -71,7 +73,7 @@ def test_numeric_codes_array_equals_dataframe(fitted, data):
 @pytest.mark.filterwarnings("ignore::l0bnb.SearchLimitWarning")
 def test_no_intercept_objective_roundtrip(data):
     y = data.y + 2.0
-    model = CategoricalFusionRegressor(lf=0.02, fit_intercept=False, max_nodes=200)
+    model = CategoricalFusionRegressor(lf=0.02, fit_intercept=False, max_nodes=200, refit=False)
     model.fit(data.X, y)
     assert model.intercept_ == 0.0
     assert model.objective(data.X, y) == pytest.approx(model.result_.objective, rel=1e-10)
@@ -103,7 +105,7 @@ def test_unobserved_pandas_category_gets_zero(data):
 
 
 def test_path_is_warm_started_and_grows(data):
-    model = CategoricalFusionRegressor(solver="bcd")
+    model = CategoricalFusionRegressor(solver="bcd", refit=False)
     path = model.path(data.X, data.y, n_lf=6)
     assert np.all(np.diff(path.lf) < 0)
     assert path.n_groups[0] <= path.n_groups[-1]
@@ -141,6 +143,7 @@ def _frame():
         (dict(l2=0.0), "needs l2 > 0"),
         (dict(solver="gurobi"), "solver must be"),
         (dict(handle_unknown="ignore"), "handle_unknown"),
+        (dict(refit="yes"), "refit must be"),
         (dict(time_limit=0), "time_limit"),
         (dict(max_nodes=0), "max_nodes"),
         (dict(categorical_features=["nope"]), "unknown column"),

@@ -20,6 +20,7 @@ from l0bnb.graphl0.support_refit import (
     graphical_objective,
     solve_on_support,
 )
+from tests.node_bounds import record_relaxations
 
 
 def small_covariance(seed: int, p: int = 4, n: int = 10) -> np.ndarray:
@@ -79,16 +80,16 @@ def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerat
     S, box, values = enumerated[seed]
     optimum = min(values.values())
     problem = GraphL0Problem(S, l0, l2, box)
-    relax = problem.relax
-    checked = []
-
-    def checked_relax(node, cutoff, deadline):
-        relaxation = relax(node, cutoff, deadline)
-        zeros, ones = node.state
+    records = record_relaxations(problem)
+    result = solve(problem, Limits(time_limit=30))
+    assert result.status == "optimal"
+    assert records
+    for record in records:
+        zeros, ones = record.state
         best = subtree_optimum(values, zeros, ones)
         slack = 1e-9 * max(1.0, abs(best))
-        assert relaxation.bound <= best + slack
-        fixed = relaxation.info.get("fixed")
+        assert record.bound <= best + slack
+        fixed = record.relaxation.info.get("fixed")
         if fixed is not None and fixed[0].size:
             # A subtree removed by reduced-cost fixing must not hide a better solution.
             for flat, how in zip(*fixed, strict=True):
@@ -97,14 +98,7 @@ def test_engine_matches_enumeration_and_every_node_bound_is_valid(case, enumerat
                 else:
                     assert how == ONE
                     removed = subtree_optimum(values, np.append(zeros, flat), ones)
-                assert relaxation.removed_bound <= removed + slack
-        checked.append(node)
-        return relaxation
-
-    problem.relax = checked_relax
-    result = solve(problem, Limits(time_limit=30))
-    assert result.status == "optimal"
-    assert checked
+                assert record.relaxation.removed_bound <= removed + slack
     scale = max(1.0, abs(optimum))
     assert abs(result.objective - optimum) <= 1e-6 * scale
     assert result.bound <= optimum + 1e-9 * scale
@@ -139,6 +133,108 @@ def test_dual_bound_is_valid_at_arbitrary_points(case, enumerated):
         )
         best = subtree_optimum(values, zeros, ones)
         assert bound <= best + 1e-9 * max(1.0, abs(best))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}" for c in CASES])
+def test_relaxation_out_of_time_still_returns_a_finite_valid_bound(case, enumerated):
+    """A node relaxed after the deadline (or after Ctrl-C) stops before sweeping; its bound,
+    taken at the warm start, must be finite and below the subtree's optimum."""
+    seed, l0, l2, _ = case
+    S, box, values = enumerated[seed]
+    p = S.shape[0]
+    problem = GraphL0Problem(S, l0, l2, box)
+    problem.initial_incumbent(np.inf)
+    rng = np.random.default_rng(seed)
+    flat = np.flatnonzero(np.triu(np.ones((p, p)), 1))
+    for _ in range(20):
+        T = np.zeros((p, p))
+        T[np.triu_indices(p, 1)] = np.clip(rng.normal(scale=2.0, size=flat.size), -box, box)
+        T += T.T
+        np.fill_diagonal(T, problem.L * (1 + rng.exponential(size=p)))
+        draw = rng.random(flat.size)
+        zeros, ones = flat[draw < 0.2], flat[draw > 0.85]
+        node = Node(bound=-np.inf, depth=1, state=(zeros, ones), warm=_sparse_of(T))
+        relaxation = problem.relax(node, np.inf, deadline=0.0)
+        assert np.isfinite(relaxation.bound)
+        assert not relaxation.integral
+        best = subtree_optimum(values, zeros, ones)
+        assert relaxation.bound <= best + 1e-9 * max(1.0, abs(best))
+    # The root's bound before any search (taken at the diagonal start) is valid too.
+    assert problem.root_floor <= min(values.values()) + 1e-9
+
+
+def _sparse_of(T):
+    rows, cols = np.nonzero(np.triu(T, 1))
+    return rows, cols, T[rows, cols].copy(), np.diag(T).copy()
+
+
+def test_time_limit_in_the_root_keeps_a_finite_bound_and_is_honoured():
+    # The hull's tangent at the heuristic point gives -inf here; the fallback must not.
+    data = make_graphical_instance(240, 120, "banded", seed=0)
+    result = solve_graphical(data.X, time_limit=0.3)
+    assert result.status == "time_limit"
+    assert np.isfinite(result.bound) and result.bound <= result.objective
+    assert result.runtime <= 0.3 + 0.5
+
+
+def test_interrupt_before_the_first_incumbent_returns_the_empty_graph(monkeypatch):
+    """A KeyboardInterrupt inside the heuristic (a second Ctrl-C) used to crash the fit."""
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(GraphL0Problem, "l0_descent", interrupted)
+    X = make_graphical_instance(100, 5, "banded", seed=0).X
+    with pytest.warns(UserWarning):
+        model = GraphL0(l0=0.05, l2=0.05).fit(X)
+    assert model.result_.status == "interrupted"
+    assert model.n_edges_ == 0
+    Xc = X - X.mean(0)
+    S = Xc.T @ Xc / len(X)
+    assert model.result_.objective == pytest.approx(
+        graphical_objective(S, model.precision_, 0.05, 0.05)
+    )
+
+
+def _stop_after(monkeypatch, count):
+    """Make the path's solves press Ctrl-C (the stop flag) after ``count`` of them."""
+    from l0bnb.engine.interrupt import request_stop
+    from l0bnb.graphl0 import _path
+
+    real = _path.solve_graphical
+    calls = []
+
+    def solve_then_stop(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(result)
+        if len(calls) >= count:
+            request_stop()
+        return result
+
+    monkeypatch.setattr(_path, "solve_graphical", solve_then_stop)
+    return calls
+
+
+def test_path_stops_as_a_whole_on_ctrl_c(monkeypatch, banded):
+    calls = _stop_after(monkeypatch, 2)
+    path = graphl0_path(banded.X, n_l0=5, l2=0.05)
+    assert len(calls) == 2
+    assert len(path.results) == len(path.precisions) == path.l0s.size == 2
+    assert path.results[-1].status == "interrupted"
+    # The flag belongs to the path's scope: the next fit starts clean.
+    monkeypatch.undo()
+    assert all(r.status == "optimal" for r in graphl0_path(banded.X, n_l0=2, l2=0.05).results)
+
+
+def test_cv_stops_on_ctrl_c_and_chooses_among_finished_prices(monkeypatch, banded):
+    calls = _stop_after(monkeypatch, 4)
+    model = GraphL0CV(n_l0=3, l2=0.05, max_nodes=30).fit(banded.X)
+    # Fold 1 solved its 3 prices, fold 2 stopped after its first; fold 3 never started.
+    assert len(calls) == 4
+    assert np.isfinite(model.cv_scores_[0]).all()
+    assert np.isnan(model.cv_scores_[2]).all()
+    assert model.l0_ == model.cv_l0s_[0]
+    assert model.precision_.shape == (10, 10)
 
 
 def test_brute_force_function_agrees_with_enumeration():
@@ -241,7 +337,7 @@ def _data(n=20, p=4, seed=0):
         (np.column_stack([_data(), np.ones(20)]), {}, "constant"),
         (_data(), {"l0": -1.0}, "l0"),
         (_data(), {"l2": -0.1}, "l2"),
-        (_data(), {"M": 0.0}, "M must"),
+        (_data(), {"M": 0.0}, r"'M' .* must be a float in the range \(0\.0, inf\]"),
         (_data(), {"l2": 0.0, "M": np.inf}, "unbounded"),
         (_data(3, 6), {"l2": 0.0}, "singular"),
         (_data(), {"solver": "gurobi"}, "solver"),
@@ -251,6 +347,41 @@ def _data(n=20, p=4, seed=0):
 def test_bad_input_is_refused_before_solving(X, params, message):
     with pytest.raises(ValueError, match=message):
         GraphL0(**params).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_l0": 0}, "n_l0"),
+        ({"n_l0": 2.5}, "n_l0"),
+        ({"l0s": []}, "empty"),
+        ({"l0s": [0.1, -0.1]}, "l0s"),
+        ({"l0s": [0.1, np.nan]}, "l0s"),
+    ],
+)
+def test_bad_grids_are_refused_before_solving(params, message, monkeypatch):
+    from l0bnb.graphl0 import _path
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved before refusing the grid")
+
+    monkeypatch.setattr(_path, "solve_graphical", no_solve)
+    with pytest.raises(ValueError, match=message):
+        graphl0_path(_data(), **params)
+    with pytest.raises(ValueError, match=message):
+        GraphL0CV(**params).fit(_data())
+
+
+def test_constant_columns_are_judged_relative_to_their_scale():
+    X = make_graphical_instance(200, 5, "banded", seed=1).X
+    tiny = X.copy()
+    tiny[:, 2] *= 1e-7  # a real spread, just small
+    assert GraphL0(l0=0.05, l2=0.05).fit(tiny).result_.status == "optimal"
+    for column in (np.full(200, 5.0), np.full(200, 1e6) + 1e-13 * np.arange(200)):
+        constant = X.copy()
+        constant[:, 1] = column
+        with pytest.raises(ValueError, match="constant"):
+            GraphL0().fit(constant)
 
 
 def test_bad_warm_start_is_refused():
@@ -268,7 +399,7 @@ def test_cli_solves_graphl0_and_writes_the_estimators_graph(tmp_path, banded):
     path = tmp_path / "data.csv"
     np.savetxt(path, X, delimiter=",", header=",".join(names), comments="")
     out = tmp_path / "graph.json"
-    args = ["solve", str(path), "--model", "graph_l0", "--l0", "0.05", "--l2", "0.05"]
+    args = ["solve", str(path), "--model", "graphl0", "--l0", "0.05", "--l2", "0.05"]
     assert main([*args, "--quiet", "--output", str(out)]) == 0
     written = json.loads(out.read_text())
     model = GraphL0(l0=0.05, l2=0.05).fit(X)

@@ -10,8 +10,9 @@ import pytest
 from l0bnb.datasets.graphl0 import make_graphical_instance
 from l0bnb.engine.result import OPTIMAL, TIME_LIMIT
 from l0bnb.engine.search import Limits, solve
+from l0bnb.graphl0._box import certified_box
 from l0bnb.graphl0._problem import GraphL0Problem
-from l0bnb.graphl0.reference import certified_box, solve_graphical_reference
+from l0bnb.graphl0.reference import solve_graphical_reference
 from l0bnb.graphl0.support_refit import brute_force_graphical, graphical_objective
 
 
@@ -45,6 +46,14 @@ def _brute(name: str, l0: float, l2: float, M: float | None):
     return brute_force_graphical(_instance(name), l0, l2, np.inf if M is None else M)
 
 
+def _box_for(S: np.ndarray, l2: float, M: float | None) -> float | None:
+    """The box a caller hands the reference: certified around the empty graph if unboxed."""
+    if M is not None:
+        return None
+    empty_graph = float(np.sum(np.log(np.diag(S))) + S.shape[0])
+    return certified_box(S, l2, empty_graph)
+
+
 def _max_edge(T: np.ndarray) -> float:
     return float(np.max(np.abs(T[np.triu_indices(T.shape[0], 1)])))
 
@@ -66,10 +75,10 @@ CASES = [
 def test_matches_brute_force(name, l0, l2, M):
     S = _instance(name)
     truth = _brute(name, l0, l2, M)
-    result = solve_graphical_reference(S, l0, l2, M, time_limit=60.0)
+    result = solve_graphical_reference(S, l0, l2, M, box=_box_for(S, l2, M), time_limit=60.0)
     scale = max(1.0, abs(truth.objective))
     assert result.status == OPTIMAL
-    assert result.solver == "highs-oa"
+    assert result.solver == "reference-highs-oa"
     assert abs(result.objective - truth.objective) <= 1e-6 * scale
     assert result.bound <= truth.objective + 1e-9 * scale
     assert result.objective == pytest.approx(graphical_objective(S, result.solution, l0, l2))
@@ -109,7 +118,7 @@ def test_singular_covariance_without_box_raises():
 
 def test_six_nodes_solve_to_optimality_and_agree_with_the_engine():
     S = _covariance(0, 6)
-    result = solve_graphical_reference(S, 0.05, 0.05, time_limit=60.0)
+    result = solve_graphical_reference(S, 0.05, 0.05, box=_box_for(S, 0.05, None), time_limit=60)
     assert result.status == OPTIMAL
     assert result.runtime < 60.0
     assert result.bound <= result.objective
@@ -139,6 +148,26 @@ def test_rejects_bad_input():
         solve_graphical_reference(S, 0.1, 0.0, 0.0)
     with pytest.raises(ValueError, match="positive diagonal"):
         solve_graphical_reference(np.diag([1.0, 0.0, 1.0]), 0.1, 0.0, 1.0)
+    # The reference certifies no box itself: the unboxed problem needs the caller's.
+    with pytest.raises(ValueError, match="pass box="):
+        solve_graphical_reference(S, 0.1, 0.1)
+    with pytest.raises(ValueError, match="pass box="):
+        solve_graphical_reference(S, 0.1, 0.1, box=np.inf)
+
+
+def test_reference_imports_nothing_from_the_engine_side():
+    import ast
+    from pathlib import Path
+
+    import l0bnb.graphl0.reference as reference
+
+    tree = ast.parse(Path(reference.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+            imported.update(alias.name for alias in node.names)
+    assert not imported & {"_box", "_kernels", "_problem", "_solve", "_path", "_estimator"}
 
 
 def test_scip_matches_brute_force():
@@ -147,6 +176,6 @@ def test_scip_matches_brute_force():
     result = solve_graphical_reference(_instance(name), l0, l2, M, solver="scip", time_limit=30)
     scale = max(1.0, abs(truth.objective))
     assert result.status == OPTIMAL
-    assert result.solver == "scip"
+    assert result.solver == "reference-scip"
     assert abs(result.objective - truth.objective) <= 1e-6 * scale
     assert result.bound <= truth.objective + 1e-9 * scale

@@ -17,6 +17,7 @@ from l0bnb.lts.reference import (
     solve_lts_reference,
     subset_fit,
 )
+from tests.node_bounds import record_relaxations
 
 N = 10
 
@@ -105,20 +106,12 @@ def test_every_node_bound_below_node_optimum(mode, l2, seed):
         kw["h"] = 6
     box = 3.0 if l2 == 0 else None
     problem = TrimmedProblem(X, y, coef_bound=box, n_starts=3, **kw)
-    records = []
-    relax = problem.relax
-
-    def recording(node, cutoff, deadline):
-        ub = problem.ub
-        relaxation = relax(node, cutoff, deadline)
-        records.append((node.state.copy(), relaxation.bound, ub))
-        return relaxation
-
-    problem.relax = recording
+    # The radii M hold for completions with F <= UB: record the UB each node saw.
+    records = record_relaxations(problem, extra=lambda pr: pr.ub)
     result = solve(problem, Limits(gap_tol=1e-9))
     assert result.status == "optimal"
     checked = 0
-    for state, bound, ub in records:
+    for state, bound, ub in ((r.state, r.bound, r.extra) for r in records):
         opt = node_optimum(X, y, state, kw, True, box)
         if opt <= ub * (1 + 1e-9) + 1e-12:  # the radii M hold for completions with F <= UB
             assert bound <= opt + 1e-9 * max(1.0, opt), (state, bound, opt)
@@ -235,3 +228,23 @@ def test_interrupt_returns_the_incumbent():
     assert result.objective == pytest.approx(problem.objective(result.solution), rel=1e-12)
     truth = brute_force_lts(X, y, h=8, l2=0.1)
     assert result.bound <= truth.objective + 1e-9 <= result.objective + 2e-9
+
+
+def test_reference_imports_nothing_engine_side():
+    """The references check the search: they must not share its heuristics or kernels."""
+    import ast
+    from pathlib import Path
+
+    import l0bnb.lts.reference as reference
+
+    tree = ast.parse(Path(reference.__file__).read_text())
+    modules = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module is not None
+    }
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(
+        "_pattern" in m or "_box" in m or "_kernels" in m or "_solve" in m for m in modules
+    )
+    assert "refit" in modules

@@ -111,7 +111,7 @@ BAD = [
     (dict(n_inliers=10, trim_fraction=0.1), "at most one"),
     (dict(n_inliers=31), "out of range"),
     (dict(n_inliers=2), "out of range"),  # h <= p with l2 = 0
-    (dict(n_inliers=2.5), "integer"),
+    (dict(n_inliers=2.5), "must be an int"),
     (dict(trim_fraction=1.0), "trim_fraction"),
     (dict(mode="median"), "mode"),
     (dict(mode="capped", mu=-1.0), "mu"),

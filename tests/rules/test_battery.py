@@ -6,6 +6,7 @@ import pytest
 from l0bnb.engine.search import Limits, solve
 from l0bnb.rules._problem import RuleProblem
 from l0bnb.rules.reference import brute_force_rules, solve_rules_reference
+from tests.node_bounds import record_relaxations
 from tests.rules.instances import forest_problem, restricted_optimum
 
 CASES = [
@@ -42,26 +43,14 @@ def test_engine_equals_highs_reference(seed, k):
     assert result.bound <= ref.objective * (1 + 1e-9)
 
 
-class Recording(RuleProblem):
-    """Keeps every node's state and bound to check each against brute force."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.records = []
-
-    def relax(self, node, cutoff, deadline):
-        relaxation = super().relax(node, cutoff, deadline)
-        self.records.append((node.state.copy(), relaxation.bound))
-        return relaxation
-
-
 @pytest.mark.parametrize("k", [None, 2])
 def test_every_node_bound_is_valid(k):
     _, args = forest_problem(9, n_trees=2, k=k, l0=0.005)
-    problem = Recording(*args, k=k)
+    problem = RuleProblem(*args, k=k)
+    records = record_relaxations(problem)
     solve(problem, Limits(gap_tol=1e-9))
-    assert len(problem.records) > 3
-    for state, bound in problem.records[:40]:
+    assert len(records) > 3
+    for state, bound in ((r.state, r.bound) for r in records[:40]):
         optimum = restricted_optimum(args, k, True, state)
         assert bound <= optimum * (1 + 1e-9) + 1e-12
 
