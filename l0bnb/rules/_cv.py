@@ -9,6 +9,7 @@ squares refit on the selected rules, so choosing ``refit`` costs no extra solve.
 from __future__ import annotations
 
 import warnings
+from time import perf_counter
 
 import numpy as np
 from sklearn.base import clone
@@ -86,7 +87,8 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
                 prefit=True,
                 solver="path",
                 refit=False,
-                time_limit=None,
+                # The outer deadline bounds each inner fit too (a fit cut short is dropped).
+                time_limit=None if deadline == np.inf else max(deadline - perf_counter(), 1e-3),
                 **point,
             )
             with warnings.catch_warnings():
@@ -103,6 +105,8 @@ def choose(est, X: np.ndarray, y: np.ndarray, deadline: float) -> tuple[dict, di
                     pred = inner.predict(X[test])
                 error[i, f] = float(np.mean((pred - y[test]) ** 2))
         else:
+            if expired(deadline):
+                break  # the last fold may have been cut short
             for i, refit in enumerate(refits):
                 errors[(point["l2"], point["depth_penalty"], refit)] = error[i]
             continue

@@ -153,7 +153,10 @@ def antichain(left, right, tree_start, g, allowed, K, sel):
     tables = []
     for t in range(T):
         F = tree_table(left, right, tree_start[t], tree_start[t + 1], g, allowed, K)
-        roots[t] = F[0]
+        # Element loops, not slice assignment: the broadcasting checks of a slice
+        # assignment cost seconds of compilation (error-message string code) for nothing.
+        for j in range(K + 1):
+            roots[t, j] = F[0, j]
         tables.append(F)
     G = np.zeros(K + 1)
     arg = np.zeros((T, K + 1), dtype=np.int64)
@@ -179,9 +182,24 @@ def antichain(left, right, tree_start, g, allowed, K, sel):
 
 
 @njit(cache=True, nogil=True)
+def _center(r):
+    """Subtract the mean of ``r`` in place and return it (a loop compiles much faster than
+    the in-place array operator)."""
+    shift = 0.0
+    for i in range(r.size):
+        shift += r[i]
+    shift /= r.size
+    for i in range(r.size):
+        r[i] -= shift
+    return shift
+
+
+@njit(cache=True, nogil=True)
 def residual(indptr, indices, y, w, mu):
     """``y - mu - M w``."""
-    r = y - mu
+    r = np.empty(y.size)
+    for i in range(y.size):
+        r[i] = y[i] - mu
     for v in range(w.size):
         if w[v] != 0.0:
             add_node(indptr, indices, r, v, -w[v])
@@ -265,8 +283,7 @@ def bcd(
                         add_node(indptr, indices, r, v, -w[v])
                         count += 1
             if fit_intercept:
-                shift = np.mean(r)
-                r -= shift
+                shift = _center(r)
                 mu += shift
         new = objective_value(r, w, c, l2)
         if old - new <= tol * abs(old):
@@ -329,8 +346,7 @@ def relax_cd(indptr, indices, state, c, tau, l2, fit_intercept, r, w, mu, max_sw
             if d > change:
                 change = d
         if fit_intercept:
-            shift = np.mean(r)
-            r -= shift
+            shift = _center(r)
             mu += shift
         if change <= tol:
             if full:

@@ -52,6 +52,8 @@ class RuleProblem:
         Coordinate-descent sweeps per relaxation solve.
     bcd_every : int, default=25
         Run block coordinate descent from a node's rounded solution every this many nodes.
+    screening : bool, default=True
+        Fix to 0 at each node the free rules whose forced-in bound reaches the cutoff.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class RuleProblem:
         fit_intercept=True,
         relax_sweeps=300,
         bcd_every=25,
+        screening=True,
     ):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int64)
@@ -88,6 +91,7 @@ class RuleProblem:
         self.fit_intercept = bool(fit_intercept)
         self.relax_sweeps = int(relax_sweeps)
         self.bcd_every = int(bcd_every)
+        self.screening = bool(screening)
         # The engine applies the schedule: BCD at the root and every bcd_every-th node.
         self.heuristic_period = self.bcd_every
         self.count = np.diff(self.indptr)
@@ -182,6 +186,30 @@ class RuleProblem:
         value = float(alpha @ self.y - 0.5 * self.n * (alpha @ alpha) - W - forced)
         return value, sel
 
+    def screen(self, alpha: np.ndarray, state: np.ndarray, cutoff: float) -> np.ndarray:
+        """Free nodes ``v`` whose bound with ``z_v = 1`` is at least ``cutoff``.
+
+        Forcing ``v`` in adds its unclamped weight ``gamma_v`` and leaves a budget of one
+        less for the others; the best antichain of the others (without ``v``'s ancestors and
+        descendants) weighs at most the best over all free nodes with that budget ``W'``.
+        So ``D_v(alpha) >= alpha'y - (n/2)||alpha||^2 - forced - gamma_v - W'``, a valid
+        bound for every solution of the node with ``v`` selected.
+        """
+        if self.fit_intercept:
+            alpha = alpha - alpha.mean()
+        free = state == FREE
+        ones = state == ONE
+        budget = self.K if self.K < 0 else self.K - int(ones.sum()) - 1
+        if self.K >= 0 and budget < 0:
+            return np.zeros(self.m, dtype=bool)
+        gamma = kern.dual_weights(self.indptr, self.indices, alpha, self.cost, self.l2)
+        sel = np.zeros(self.m, dtype=np.bool_)
+        rest = kern.antichain(self.left, self.right, self.tree_start, gamma, free, budget, sel)
+        base = float(alpha @ self.y - 0.5 * self.n * (alpha @ alpha) - gamma[ones].sum())
+        forced_in = base - rest - gamma
+        # A relative margin keeps rounding from fixing a node the bound only ties with.
+        return free & (forced_in >= cutoff + 1e-12 * abs(cutoff))
+
     def bcd(self, w: np.ndarray, max_sweeps: int = 1000, tol: float = 1e-10):
         """Block coordinate descent from ``w`` (feasible); returns ``(F, w)``."""
         w = w.copy()
@@ -243,14 +271,17 @@ class RuleProblem:
         free = state == FREE
         return float(max(gamma[free].max(initial=0.0), 1e-12))
 
+    def _all_fixed(self, state: np.ndarray) -> Relaxation:
+        """A node with no free rule: its only solution, refit exactly."""
+        value, w = self.refit(np.flatnonzero(state == ONE))
+        return Relaxation(
+            bound=value, value=value, solution=w, integral=True, candidate=(value, w)
+        )
+
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         state = node.state
-        ones = np.flatnonzero(state == ONE)
         if not np.any(state == FREE):
-            value, w = self.refit(ones)
-            return Relaxation(
-                bound=value, value=value, solution=w, integral=True, candidate=(value, w)
-            )
+            return self._all_fixed(state)
         w0, tau0 = node.warm
         w0 = w0.copy()
         w0[state == ZERO] = 0.0
@@ -282,11 +313,19 @@ class RuleProblem:
                 if bound > best[0]:
                     best = (bound, w, sel, tau)
         bound, w, sel, tau = best
+        alphas = [self.residual(w)[0] / self.n]
         if self._best[1] is not None and bound < cutoff:
-            r, _ = self.residual(self._best[1])
-            other, other_sel = self.dual_bound(r / self.n, state)
+            alphas.append(self.residual(self._best[1])[0] / self.n)
+            other, other_sel = self.dual_bound(alphas[-1], state)
             if other > bound:
                 bound, sel = other, other_sel
+        if self.screening and bound < cutoff and np.isfinite(cutoff):
+            # Fix to 0 (in this node's state, so its children inherit it) every free node
+            # whose forced-in bound already reaches the cutoff: the engine would prune it.
+            for alpha in alphas:
+                state[self.screen(alpha, state, cutoff)] = ZERO
+            if not np.any(state == FREE):
+                return self._all_fixed(state)
         value, cand = self.refit(np.flatnonzero(sel))
         cp = self.cost + tau
         with np.errstate(divide="ignore", invalid="ignore"):

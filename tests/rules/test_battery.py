@@ -81,3 +81,33 @@ def test_engine_equals_brute_force_two_trees(seed):
     exact = brute_force_rules(*args, k=k, fit_intercept=fit)
     assert result.objective == pytest.approx(exact.objective, rel=1e-9)
     assert result.bound <= exact.objective * (1 + 1e-9)
+
+
+class Screening(RuleProblem):
+    """Keeps each node's state before and after its relaxation, and the cutoff."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = []
+
+    def relax(self, node, cutoff, deadline):
+        before = node.state.copy()
+        relaxation = super().relax(node, cutoff, deadline)
+        self.records.append((before, node.state.copy(), cutoff))
+        return relaxation
+
+
+@pytest.mark.parametrize("seed,k,l0", [(11, 2, 0.0), (12, None, 0.005), (13, 3, 0.001)])
+def test_screened_rules_cannot_beat_the_cutoff(seed, k, l0):
+    _, args = forest_problem(seed, n_trees=2, k=k, l0=l0)
+    problem = Screening(*args, k=k)
+    result = solve(problem, Limits(gap_tol=1e-9))
+    assert result.objective == pytest.approx(brute_force_rules(*args, k=k).objective, rel=1e-9)
+    screened = 0
+    for before, after, cutoff in problem.records:
+        for v in np.flatnonzero((before == -1) & (after == 0)):
+            forced = before.copy()
+            forced[v] = 1
+            assert restricted_optimum(args, k, True, forced) >= cutoff * (1 - 1e-9)
+            screened += 1
+    assert screened > 0

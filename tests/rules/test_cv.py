@@ -1,10 +1,11 @@
 """Built-in cross-validation of l2, depth_penalty and refit."""
 
 import numpy as np
+import pytest
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold
 
-from l0bnb import RuleExtractor
+from l0bnb import RuleExtractor, SearchLimitWarning
 from l0bnb.datasets import make_rule_regression
 from l0bnb.rules._cv import DEPTH_GRID, L2_GRID
 
@@ -59,3 +60,17 @@ def test_given_settings_are_kept_and_refit_is_least_squares():
     np.testing.assert_allclose(model.coef_, coef[1:], rtol=1e-4)
     fixed = RuleExtractor(forest, n_rules=4, l2=0.05, depth_penalty=0.0, refit=False).fit(X, y)
     assert fixed.cv_scores_ == {} and fixed.depth_penalty_ == 0.0
+
+
+def test_a_deadline_during_cv_keeps_a_valid_fit():
+    X, y = data(seed=2)
+    forest = RandomForestRegressor(n_estimators=4, max_depth=3, random_state=2).fit(X, y)
+    # Warm the kernels, then leave the CV no time: it falls back, the fit still returns.
+    RuleExtractor(forest, prefit=True, n_rules=3, solver="path").fit(X, y)
+    with pytest.warns(SearchLimitWarning):
+        model = RuleExtractor(forest, prefit=True, n_rules=3, time_limit=1e-6).fit(X, y)
+    assert model.cv_scores_ == {}
+    assert (model.l2_, model.depth_penalty_, model.refit_) == (0.1, 0.0, False)
+    assert model.result_.bound <= model.result_.objective
+    by_hand = model.intercept_ + model.transform(X) @ model.coef_
+    np.testing.assert_allclose(model.predict(X), by_hand)
