@@ -203,8 +203,10 @@ def _fusion_describe(model, names):
 
 def _rules_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-rules", type=int, default=10, help="number of rules (default 10)")
-    parser.add_argument("--l2", type=float, default=1e-2, help="ridge penalty (default 0.01)")
-    parser.add_argument("--depth-penalty", type=float, default=0.0, help="cost per condition")
+    parser.add_argument("--l2", type=float, default=None, help="ridge penalty (default: by CV)")
+    parser.add_argument(
+        "--depth-penalty", type=float, default=None, help="cost per condition (default: by CV)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the default forest")
 
 

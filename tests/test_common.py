@@ -33,7 +33,8 @@ FAST = [
     PenalizedLTSRegressor(mode="capped", l2=0.1, max_nodes=10, n_starts=20),
     CategoricalFusionRegressor(max_nodes=20),
     CategoricalFusionRegressor(solver="bcd", l0=0.01),
-    RuleExtractor(SMALL_FOREST, n_rules=3, max_nodes=20),
+    # Fixed penalties: the built-in CV would run inside every check (it has its own tests).
+    RuleExtractor(SMALL_FOREST, n_rules=3, l2=0.1, depth_penalty=0.0, refit=False, max_nodes=20),
     RuleExtractor(SMALL_FOREST, n_rules=None, l0=0.01, solver="path"),
 ]
 

@@ -6,14 +6,16 @@ import copy
 import numbers
 import time
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .._estimator import interruptible, warn_if_limited
+from .._estimator import public_fit, warn_if_limited
 from .._first_use import announce_compilation
-from .._validation import check_limits
+from .._validation import NON_NEGATIVE, SEARCH_LIMITS
 from ..engine.interrupt import catching_interrupts, expired, stop_requested
 from ..engine.result import HEURISTIC, INTERRUPTED, SOLVER_LABELS, SolveResult, relative_gap
 from ..engine.search import Limits, solve
@@ -25,41 +27,14 @@ from ._text import Rule, node_conditions, readable, rule_text
 
 
 def _check_params(est) -> None:
-    """Readable errors for bad parameters, before any fitting."""
-
-    def number(name, value, low=0.0, allow_none=False):
-        if value is None and allow_none:
-            return
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not (ok and np.isfinite(value) and value >= low):
-            raise ValueError(f"{name} must be a finite number >= {low:g}, got {value!r}.")
-
-    k = est.n_rules
-    if k is not None and (not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1):
-        raise ValueError(f"n_rules must be an integer >= 1 or None, got {k!r}.")
-    number("l0", est.l0)
-    number("depth_penalty", est.depth_penalty, allow_none=True)
-    number("l2", est.l2, allow_none=True)
-    if k is None and est.l0 == 0 and est.depth_penalty == 0:
+    """The cross-parameter rules the declared constraints cannot express."""
+    if est.n_rules is None and est.l0 == 0 and est.depth_penalty == 0:
         raise ValueError(
             "n_rules=None (penalized form) needs l0 > 0 or depth_penalty > 0; otherwise "
             "nothing limits the number of rules."
         )
-    if est.solver not in ("bnb", "path"):
-        raise ValueError(f"solver must be 'bnb' or 'path', got {est.solver!r}.")
     if est.solver == "bnb" and est.l2 is not None and not est.l2 > 0:
         raise ValueError("solver='bnb' needs l2 > 0 (it bounds the rule weights).")
-    if est.depth_measure not in ("path", "features"):
-        raise ValueError(f"depth_measure must be 'path' or 'features', got {est.depth_measure!r}.")
-    md = est.max_depth
-    if md is not None and (not isinstance(md, numbers.Integral) or isinstance(md, bool) or md < 1):
-        raise ValueError(f"max_depth must be an integer >= 1 or None, got {md!r}.")
-    if est.refit not in (None, True, False):
-        raise ValueError(f"refit must be True, False or None, got {est.refit!r}.")
-    cv = est.cv
-    if not isinstance(cv, numbers.Integral) or isinstance(cv, bool) or cv < 2:
-        raise ValueError(f"cv must be an integer >= 2, got {cv!r}.")
-    check_limits(est.time_limit, est.max_nodes, est.gap_tol)
 
 
 @dataclass
@@ -249,6 +224,24 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
     (True, 'optimal')
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "prefit": ["boolean"],
+        "n_rules": [Interval(Integral, 1, None, closed="left"), None],
+        "l0": NON_NEGATIVE,
+        "depth_penalty": [*NON_NEGATIVE, None],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+        "depth_measure": [StrOptions({"path", "features"})],
+        "l2": [*NON_NEGATIVE, None],
+        "fit_intercept": ["boolean"],
+        "refit": ["boolean", None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "solver": [StrOptions({"bnb", "path"})],
+        **SEARCH_LIMITS,
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -386,7 +379,7 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
                 break
         return best_w
 
-    @interruptible
+    @public_fit
     def fit(self, X, y):
         """Harvest the rules of the ensemble and select the best few.
 
