@@ -145,3 +145,36 @@ def information_criterion(rss, n_samples: int, df, n_features: int, criterion: s
         log_choose = gammaln(n_features + 1) - gammaln(df + 1) - gammaln(n_features - df + 1)
         return fit + np.log(n) * df + 2.0 * log_choose
     raise ValueError(f"criterion must be 'aic', 'bic' or 'ebic', got {criterion!r}.")
+
+
+class PathResult:
+    """What every path shares: one :class:`~l0bnb.SolveResult` per point, in order.
+
+    Family paths (``SubsetPath``, ``GraphPath``, ``FusionPath``) add their own solutions;
+    the certificates are read the same way everywhere.
+    """
+
+    results: list
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def certificates(self) -> dict:
+        """Status, objective, bound, gap, nodes and seconds of every point, as arrays."""
+        res = self.results
+        return {
+            "status": [r.status for r in res],
+            "objective": np.array([r.objective for r in res]),
+            "bound": np.array([r.bound for r in res]),
+            "gap": np.array([r.gap for r in res]),
+            "n_nodes": np.array([r.n_nodes for r in res]),
+            "runtime": np.array([r.runtime for r in res]),
+        }
+
+    def summary(self) -> str:
+        """The certificates as a small table, one line per point."""
+        lines = [f"{'point':>5} {'status':>12} {'objective':>14} {'bound':>14} {'gap':>9}"]
+        for i, r in enumerate(self.results):
+            gap = f"{100 * r.gap:8.4f}%" if np.isfinite(r.gap) else "       -"
+            lines.append(f"{i:>5} {r.status:>12} {r.objective:>14.8g} {r.bound:>14.8g} {gap}")
+        return "\n".join(lines)

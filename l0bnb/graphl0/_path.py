@@ -6,12 +6,11 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._estimator import interruptible, public_fit
+from .._estimator import PathResult, interruptible, public_fit, run_tasks
 from ..engine.interrupt import catching_interrupts, stop_requested
 from ..engine.result import INTERRUPTED
 from ._estimator import GraphL0, smooth_loss
@@ -19,7 +18,7 @@ from ._solve import check_graph_penalties, empirical_covariance_of, solve_graphi
 
 
 @dataclass
-class GraphPath:
+class GraphPath(PathResult):
     """Solutions of GraphL0 along a decreasing grid of ``l0``.
 
     Attributes
@@ -289,9 +288,8 @@ class GraphL0CV(GraphL0):
         # Ctrl-C stops the folds (the rest of a fold's path, and folds not started) and the
         # refit at once; the choice is then made among the prices every fold finished.
         with catching_interrupts():
-            scores = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fold_scores)(X, train, test, l0s, params) for train, test in folds
-            )
+            tasks = [(X, train, test, l0s, params) for train, test in folds]
+            scores = run_tasks(_fold_scores, tasks, self.n_jobs)
             self.cv_l0s_ = l0s
             self.cv_scores_ = np.vstack(scores)
             complete = np.flatnonzero(~np.isnan(self.cv_scores_).any(axis=0))
