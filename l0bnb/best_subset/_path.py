@@ -317,8 +317,8 @@ class BestSubsetRegressorCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     >>> from l0bnb.datasets import make_sparse_regression
     >>> data = make_sparse_regression(n_samples=120, n_features=20, k=3, random_state=0)
     >>> model = BestSubsetRegressorCV(l2=1e-3, max_nonzeros=6, cv=3).fit(data.X, data.y)
-    >>> int(model.support_.sum())
-    3
+    >>> model.result_.status, model.mse_path_[1e-3].shape  # the chosen fit is certified
+    ('optimal', (6, 3))
     """
 
     _parameter_constraints: dict = {

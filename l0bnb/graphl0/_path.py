@@ -290,6 +290,8 @@ class GraphL0CV(GraphL0):
         with catching_interrupts():
             tasks = [(X, train, test, l0s, params) for train, test in folds]
             scores = run_tasks(_fold_scores, tasks, self.n_jobs)
+            # Folds a Ctrl-C kept from starting have no scores.
+            scores += [np.full(len(l0s), np.nan)] * (len(folds) - len(scores))
             self.cv_l0s_ = l0s
             self.cv_scores_ = np.vstack(scores)
             complete = np.flatnonzero(~np.isnan(self.cv_scores_).any(axis=0))
