@@ -50,11 +50,11 @@ def cases():
         (s.X, s.y),
     )
     c = make_categorical_regression(
-        n_samples=4000, n_categorical=1, n_levels=400, n_continuous=0, random_state=0
+        n_samples=5000, n_categorical=1, n_levels=1000, random_state=0
     )
     yield (
-        "fusion 400 levels",
-        lambda t: CategoricalFusionRegressor(lf=1e-3, time_limit=t),
+        "fusion 1000 levels",
+        lambda t: CategoricalFusionRegressor(l0=1e-3, time_limit=t),
         (c.X, c.y),
     )
     r = make_rule_regression(n_samples=1000, random_state=0)
