@@ -23,7 +23,8 @@ def safe_big_m(
     coordinate:
 
     * ``l2 > 0``: ``l2 b_i^2 <= l2 ||b||^2 <= UB - paid``.
-    * ``H = X^T X + 2 l2 I`` positive definite (``p`` not too large):
+    * ``H = X^T X + 2 l2 I`` positive definite (``p`` not too large; with ``n < p`` and
+      ``l2 > 0`` it adds nothing to the first box and is skipped):
       ``F(b) = F_r + 0.5 (b - b_r)^T H (b - b_r)`` with ``b_r`` its minimizer, and the
       largest ``|b_i|`` on that ellipsoid is ``|b_r,i| + sqrt(2 (UB - paid - F_r) (H^-1)_ii)``.
 
@@ -58,7 +59,9 @@ def safe_big_m(
     n, p = X.shape
     box = np.full(p, np.sqrt(slack / l2) if l2 > 0 else np.inf)
     yy = float(y @ y)
-    if p <= max_eigen_features:
+    # With n < p the Hessian's smallest eigenvalue is 2 l2 and the ellipsoid box is no
+    # tighter than the ridge box, while its Cholesky costs seconds at p in the thousands.
+    if p <= max_eigen_features and (n >= p or not l2 > 0):
         hessian = X.T @ X
         hessian[np.diag_indices_from(hessian)] += 2.0 * l2
         ellipsoid = _ellipsoid_box(hessian, X.T @ y, yy, upper_bound - paid)

@@ -191,7 +191,7 @@ class BestSubsetProblem:
         bound, primal, dual_point = -np.inf, np.inf, None
         rounds, last_round_bound = 0, -np.inf
         for _ in range(200):
-            r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol)
+            r = self._descend(b, r, np.flatnonzero(in_active), state, lam, tol, deadline)
             u = kern.correlations(self.X, r, state)
             rr, ry = float(r @ r), float(r @ self.y)
             dual, alpha = kern.scaled_dual(u, state, lam, self.l2, self.M, rr, ry)
@@ -242,13 +242,22 @@ class BestSubsetProblem:
             self._fix_by_reduced_costs(relaxation, state, bound, cutoff, dual_point)
         return relaxation
 
-    def _descend(self, b, r, active, state, lam, tol):
-        """Coordinate descent on the active set (Gram form when the cache has room)."""
+    def _descend(self, b, r, active, state, lam, tol, deadline=np.inf):
+        """Coordinate descent on the active set (Gram form when the cache has room).
+
+        Kernels run in chunks of ``cd_sweeps`` sweeps with the deadline (and Ctrl-C) checked
+        between them: the caller's dual bound is valid wherever the descent stops.
+        """
         pos = self.gram.positions(active)
         if pos is None:
-            self.n_relax_sweeps += kern.relaxation_cd(
-                self.X, r, b, self.col_sq, active, state, lam, self.l2, self.M, tol, 1000
-            )
+            for _ in range(1000 // self.cd_sweeps):
+                sweeps = kern.relaxation_cd(
+                    self.X, r, b, self.col_sq, active, state, lam, self.l2, self.M, tol,
+                    self.cd_sweeps,
+                )  # fmt: skip
+                self.n_relax_sweeps += sweeps
+                if sweeps < self.cd_sweeps or expired(deadline):
+                    break
             return r
         b_active = b[active]
         grad = kern.correlations_of(self.X, r, active)
@@ -259,15 +268,19 @@ class BestSubsetProblem:
                 self.gram.gram, pos, grad, b_active, *args, self.cd_sweeps
             )
             self.n_relax_sweeps += sweeps
-            if sweeps < self.cd_sweeps:
+            if sweeps < self.cd_sweeps or expired(deadline):
                 break
             # Descent is crawling (near-collinear active columns): solve on its pieces.
             if block is None:
                 block = self.gram.gram[np.ix_(pos, pos)]
             if not newton_polish(block, b_active, grad, *args[1:5]):
-                self.n_relax_sweeps += kern.relaxation_cd_gram(
-                    self.gram.gram, pos, grad, b_active, *args, 1000
-                )
+                for _ in range(1000 // self.cd_sweeps):
+                    sweeps = kern.relaxation_cd_gram(
+                        self.gram.gram, pos, grad, b_active, *args, self.cd_sweeps
+                    )
+                    self.n_relax_sweeps += sweeps
+                    if sweeps < self.cd_sweeps or expired(deadline):
+                        break
                 break
         b[active] = b_active
         support = np.flatnonzero(b)
