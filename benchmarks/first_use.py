@@ -33,8 +33,8 @@ FITS = {
     "graphl0": (
         "from l0bnb import GraphL0\n"
         "from l0bnb.datasets import make_graphical_instance\n"
-        "d = make_graphical_instance(200, 20, 'random', seed=0)\n"
-        "GraphL0(l0=0.05, l2=0.05, time_limit=10).fit(d.X)\n"
+        "d = make_graphical_instance(1000, 20, 'random', seed=0)\n"
+        "GraphL0(l0=0.01, l2=0.05).fit(d.X)\n"
     ),
     "lts": (
         "from l0bnb import PenalizedLTSRegressor\n"
