@@ -21,6 +21,19 @@ import traceback
 import numpy as np
 
 
+def _certificate(res, wall: float) -> dict:
+    """The fields every exact solver's row records from its SolveResult."""
+    return {
+        "status": str(res.status),
+        "reported_objective": float(res.objective),
+        "bound": float(res.bound),
+        "gap": float(res.gap),
+        "nodes": int(res.n_nodes),
+        "time": wall,
+        "coef": _sparse(res.solution),
+    }
+
+
 def _sparse(coef):
     coef = np.asarray(coef, dtype=float).reshape(-1)
     idx = np.flatnonzero(coef)
@@ -66,14 +79,8 @@ def run_l0bnb(X, y, cfg):
         for rec in (res.log or [])
     ]
     return {
-        "status": str(res.status),
-        "reported_objective": float(res.objective),
-        "bound": float(res.bound),
-        "gap": float(res.gap),
-        "nodes": int(res.n_nodes),
-        "time": wall,
+        **_certificate(res, wall),
         "solver_runtime": float(res.runtime),
-        "coef": _sparse(res.solution),
         "log": log,
     }
 
@@ -97,15 +104,7 @@ def run_reference(X, y, cfg, backend):
         gap_tol=cfg["gap_tol"],
     )
     wall = time.perf_counter() - t0
-    return {
-        "status": str(res.status),
-        "reported_objective": float(res.objective),
-        "bound": float(res.bound),
-        "gap": float(res.gap),
-        "nodes": int(res.n_nodes),
-        "time": wall,
-        "coef": _sparse(res.solution),
-    }
+    return _certificate(res, wall)
 
 
 # --------------------------------------------------------------------------- El0ps

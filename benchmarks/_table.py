@@ -19,9 +19,10 @@ def machine_line() -> str:
     )
 
 
-def emit(lines: list[str], out: str | None) -> None:
-    """Print the table and, with ``out``, write it there too."""
-    text = "\n".join(lines) + "\n"
+def emit(lines: list[str] | str, out: str | Path | None) -> None:
+    """Print the table and, with ``out``, write it there too (creating its folder)."""
+    text = lines if isinstance(lines, str) else "\n".join(lines) + "\n"
     print(text)
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text)

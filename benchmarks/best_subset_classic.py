@@ -103,14 +103,21 @@ def loss(X, y, coef):
     return 0.5 * float(r @ r)
 
 
-def run_l0bnb(X, y, k, M, time_limit):
-    res = solve_best_subset(X, y, n_nonzero_coefs=k, l2=0.0, M=M, time_limit=time_limit)
+def _row(res) -> dict:
+    """What the table keeps of a SolveResult."""
     return {
         "coef": res.solution,
         "certified": res.status == "optimal",
         "gap": res.gap,
         "time": res.runtime,
         "nodes": res.n_nodes,
+    }
+
+
+def run_l0bnb(X, y, k, M, time_limit):
+    res = solve_best_subset(X, y, n_nonzero_coefs=k, l2=0.0, M=M, time_limit=time_limit)
+    return {
+        **_row(res),
         "box": res.info["M"],
     }
 
@@ -173,13 +180,7 @@ def run_reference(X, y, k, M, time_limit, solver):
     res = solve_best_subset(
         X, y, n_nonzero_coefs=k, l2=0.0, M=M, solver=solver, time_limit=time_limit
     )
-    return {
-        "coef": res.solution,
-        "certified": res.status == "optimal",
-        "gap": res.gap,
-        "time": res.runtime,
-        "nodes": res.n_nodes,
-    }
+    return _row(res)
 
 
 def warm_up():

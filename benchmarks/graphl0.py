@@ -36,6 +36,7 @@ except ImportError:  # running from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import l0bnb
 
+from _table import emit  # noqa: E402 (benchmarks/ is on sys.path)
 from sklearn.covariance import GraphicalLasso, GraphicalLassoCV
 
 from l0bnb import GraphL0CV, solve_graphical
@@ -333,10 +334,7 @@ def main(argv=None):
                 )
     baseline = [run_baseline(p, args.time_limit, args.seed) for p in args.baseline_p]
     text = render(rows, baseline, args, command)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ try:  # run from a checkout without installing
 except ImportError:
     sys.path.insert(0, str(REPO_ROOT))
 
+from _table import emit  # noqa: E402 (benchmarks/ is on sys.path)
+
 from l0bnb import solve_lts  # noqa: E402
 from l0bnb.datasets import make_lts_instance  # noqa: E402
 from l0bnb.lts.reference import lts_objective, solve_lts_reference  # noqa: E402
@@ -441,10 +443,7 @@ def main(argv=None):
             "",
         ]
     )
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

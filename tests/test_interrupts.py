@@ -23,40 +23,34 @@ from l0bnb import (
     GraphL0,
     PenalizedLTSRegressor,
     RuleExtractor,
-)
-from l0bnb.datasets import (
-    make_categorical_regression,
-    make_graphical_instance,
-    make_lts_instance,
-    make_rule_regression,
-    make_sparse_regression,
+    datasets,
 )
 
 
 def _best_subset():
-    d = make_sparse_regression(n_samples=80, n_features=40, k=4, random_state=3)
+    d = datasets.make_sparse_regression(n_samples=80, n_features=40, k=4, random_state=3)
     return lambda: BestSubsetRegressor(n_nonzero_coefs=6, l2=1e-3), (d.X, d.y)
 
 
 def _graphl0():
-    d = make_graphical_instance(60, 12, "random", seed=1)
+    d = datasets.make_graphical_instance(60, 12, "random", seed=1)
     return lambda: GraphL0(l0=0.02, l2=0.05), (d.X,)
 
 
 def _lts():
-    d = make_lts_instance(60, 3, contamination=0.2, seed=2)
+    d = datasets.make_lts_instance(60, 3, contamination=0.2, seed=2)
     return lambda: PenalizedLTSRegressor(trim_fraction=0.2, n_starts=20), (d.X, d.y)
 
 
 def _fusion():
-    d = make_categorical_regression(
+    d = datasets.make_categorical_regression(
         n_samples=300, n_categorical=1, n_levels=8, n_continuous=1, random_state=0
     )
     return lambda: CategoricalFusionRegressor(lf=0.01), (d.X, d.y)
 
 
 def _rules():
-    d = make_rule_regression(n_samples=300, n_features=6, n_rules=3, random_state=0)
+    d = datasets.make_rule_regression(n_samples=300, n_features=6, n_rules=3, random_state=0)
     forest = RandomForestRegressor(n_estimators=8, max_depth=3, random_state=0)
     # Penalties fixed: the built-in CV would choose them differently once interrupted.
     make = lambda: RuleExtractor(forest, n_rules=3, l2=0.1, depth_penalty=0.0, refit=False)  # noqa: E731

@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
+from ..engine.result import SolveResult
 
 #: Enumeration visits ``2**p`` supports; beyond this it is hopeless.
 MAX_BRUTE_FORCE_FEATURES = 20
@@ -150,14 +150,5 @@ def brute_force_best_subset(
                 best_obj, best_coef = fit + penalty * size, coef
     # Report the objective of the returned vector itself (a refit coefficient can be 0).
     objective = best_subset_objective(X, y, best_coef, l0, l2)
-    return SolveResult(
-        status=OPTIMAL,
-        objective=objective,
-        bound=objective,
-        gap=0.0,
-        n_nodes=visited,
-        runtime=time.perf_counter() - start,
-        solution=best_coef,
-        solver=SOLVER_LABELS["brute_force"],
-        info={"supports_visited": visited},
-    )
+    info = {"supports_visited": visited}
+    return SolveResult.enumerated(objective, best_coef, visited, start, info)

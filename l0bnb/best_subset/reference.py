@@ -25,15 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.result import SolveResult
-from ..reference.outer_approximation import (
-    CLOSED,
-    OUT_OF_TIME,
-    OALimits,
-    OAProgress,
-    make_highs,
-    oa_result,
-    oa_solve,
-)
+from ..reference import outer_approximation as oa
 from .brute_force import _check_form, best_subset_objective, box_ridge
 
 #: Heuristic start: supports of at most this many features are tried.
@@ -102,14 +94,9 @@ def solve_best_subset_reference(
 
     Parameters
     ----------
-    X : numpy.ndarray, shape (n, p)
-        Design matrix, used as given (no centering or intercept).
-    y : numpy.ndarray, shape (n,)
-        Response.
-    l0 : float, optional
-        L0 penalty (penalized form).
-    l2 : float, default 0.0
-        Ridge penalty.
+    X, y, l0, l2
+        As in :func:`~l0bnb.best_subset.brute_force.brute_force_best_subset` (the arrays are
+        used as given: no centering, no intercept).
     M : float
         Big-M bound on the coefficients; required, finite and positive.
     n_nonzero_coefs : int, optional
@@ -272,7 +259,7 @@ def _root_cut_loop(
     model,
     opt,
     problem: _Problem,
-    progress: OAProgress,
+    progress: oa.OAProgress,
     time_limit: float,
     max_lp_rounds: int = 200,
     tol: float = 1e-7,
@@ -313,13 +300,13 @@ def _solve_highs_oa(
     problem: _Problem, time_limit: float, gap_tol: float, max_rounds: int, verbose: bool
 ) -> SolveResult:
     """Outer approximation: MILPs with tangent cuts, refit, add cuts, repeat."""
-    progress = OAProgress(start=time.perf_counter(), scale=problem.const)
+    progress = oa.OAProgress(start=time.perf_counter(), scale=problem.const)
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
 
     model = _build_lifted_model(problem, quadratic=False)
     _add_cuts(model, problem, incumbent)
-    opt = make_highs(gap_tol / 10.0)
+    opt = oa.make_highs(gap_tol / 10.0)
     lp_rounds = _root_cut_loop(model, opt, problem, progress, time_limit)
     per_round = []
 
@@ -331,8 +318,8 @@ def _solve_highs_oa(
         _add_cuts(model, problem, refit)
         per_round.append({"round": len(per_round) + 1, "support": np.flatnonzero(z > 0.5)})
 
-    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
-    result = oa_solve(
+    limits = oa.OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa.oa_solve(
         opt,
         model,
         separate,
@@ -362,7 +349,7 @@ def _solve_scip(problem: _Problem, time_limit: float, gap_tol: float, verbose: b
         raise ImportError("solver='scip' needs PySCIPOpt: pip install l0bnb[scip]") from exc
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    progress = OAProgress(start=time.perf_counter(), scale=problem.const)
+    progress = oa.OAProgress(start=time.perf_counter(), scale=problem.const)
     incumbent, _ = _heuristic_start(problem)
     progress.offer(incumbent, problem.objective(incumbent))
     model = _build_lifted_model(problem, quadratic=True)
@@ -386,11 +373,11 @@ def _solve_scip(problem: _Problem, time_limit: float, gap_tol: float, verbose: b
     progress.record(1, verbose)
     n_nodes = results.extra_info.value().get("NNodes", 0)
     n_nodes = int(n_nodes) if isinstance(n_nodes, (int, float)) else 0
-    stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
+    stop = oa.OUT_OF_TIME if progress.elapsed >= time_limit else oa.CLOSED
     info = {
         "rounds": 1,
         "scip_objective": results.incumbent_objective,
         "scip_bound": results.objective_bound,
         "termination": str(results.termination_condition),
     }
-    return oa_result(progress, n_nodes, "scip", gap_tol, stop, info)
+    return oa.oa_result(progress, n_nodes, "scip", gap_tol, stop, info)

@@ -125,6 +125,17 @@ class SolveResult:
                 f"{OPTIMALITY_GAP:g} is required); use 'gap_limit' or a limit status."
             )
 
+    @classmethod
+    def enumerated(cls, objective, solution, n_visited: int, started: float, info=None):
+        """The result of an exhaustive enumeration: optimal, bound = objective, gap 0."""
+        import time
+
+        return cls(
+            OPTIMAL, float(objective), float(objective), 0.0, int(n_visited),
+            time.perf_counter() - started, solution, solver=SOLVER_LABELS["brute_force"],
+            info=info or {},
+        )  # fmt: skip
+
     @property
     def stopped_by_limit(self) -> bool:
         """True when a limit or an interrupt stopped the search before the gap closed."""

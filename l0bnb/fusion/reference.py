@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from ..engine.result import SolveResult
-from ..reference.outer_approximation import OALimits, OAProgress, make_highs, oa_solve
+from ..reference import outer_approximation as oa
 from .refit import FusionData, labels_from_beta, partition_ridge
 
 
@@ -219,9 +219,9 @@ def solve_fusion_reference(
                     m.cuts.add(m.e[(j, *p1)] + m.e[(j, *p2)] - m.e[(j, *q)] <= 1)
                     n_tri += 1
     # The empty model's objective is the scale of the gap's floor.
-    progress = OAProgress(start=t0, scale=abs(data.objective(data.empty())))
+    progress = oa.OAProgress(start=t0, scale=abs(data.objective(data.empty())))
     progress.offer(sol, upper)
-    opt = make_highs(1e-9)
+    opt = oa.make_highs(1e-9)
     n_tri = [n_tri]
 
     def separate():
@@ -241,8 +241,8 @@ def solve_fusion_reference(
             m.cuts.add(m.e[(j, *p1)] + m.e[(j, *p2)] - m.e[(j, *q)] <= 1)
             n_tri[0] += 1
 
-    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
-    result = oa_solve(opt, m, separate, progress, limits)
+    limits = oa.OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa.oa_solve(opt, m, separate, progress, limits)
     best = progress.solution
     result.info.update(
         {"triangles": n_tri[0], "labels": [labels_from_beta(b) for b in data.split(best[0])]}

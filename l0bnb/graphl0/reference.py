@@ -27,15 +27,7 @@ from itertools import combinations
 import numpy as np
 
 from ..engine.result import SolveResult, relative_gap
-from ..reference.outer_approximation import (
-    CLOSED,
-    OUT_OF_TIME,
-    OALimits,
-    OAProgress,
-    make_highs,
-    oa_result,
-    oa_solve,
-)
+from ..reference import outer_approximation as oa
 from .support_refit import graphical_objective, solve_on_support
 
 #: Stop at this relative gap (with the number of variables as the objective scale: the
@@ -123,7 +115,7 @@ class _Instance:
 
 
 def _heuristic(
-    instance: _Instance, progress: OAProgress, time_limit: float
+    instance: _Instance, progress: oa.OAProgress, time_limit: float
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Refits on nested supports ranked by the full fit's partial correlations.
 
@@ -410,7 +402,7 @@ def solve_graphical_reference(
             "(a box proved to hold every optimum, e.g. from l0bnb.graphl0._box.certified_box)."
         )
     # The pseudo-likelihood sums p terms of order one: p is its scale (gap denominator floor).
-    progress = OAProgress(start=time.perf_counter(), scale=float(S.shape[0]))
+    progress = oa.OAProgress(start=time.perf_counter(), scale=float(S.shape[0]))
     instance = _Instance(S, float(l0), float(l2), M)
     points, best, best_value = _heuristic(instance, progress, time_limit)
     progress.offer(best, best_value)
@@ -423,7 +415,7 @@ def solve_graphical_reference(
 # --------------------------------------------------------------------------- HiGHS + OA
 
 
-def _root_cut_loop(m, opt, instance: _Instance, progress: OAProgress, time_limit: float) -> int:
+def _root_cut_loop(m, opt, instance: _Instance, progress: oa.OAProgress, time_limit: float) -> int:
     """Kelley's cutting planes on the continuous relaxation (z in [0, 1]).
 
     LPs are cheap and their cuts sit where the relaxation optimum lives, so the first MILP
@@ -460,7 +452,7 @@ def _root_cut_loop(m, opt, instance: _Instance, progress: OAProgress, time_limit
 
 def _solve_highs_oa(
     instance: _Instance,
-    progress: OAProgress,
+    progress: oa.OAProgress,
     points: list[np.ndarray],
     time_limit: float,
     verbose: bool,
@@ -468,7 +460,7 @@ def _solve_highs_oa(
     """Multi-tree outer approximation: MILP, refit its support, add cuts at both, repeat."""
     m = _build_model(instance, exact=False)
     _initial_cuts(m, instance, points)
-    opt = make_highs(
+    opt = oa.make_highs(
         _MIP_REL_GAP,
         mip_feasibility_tolerance=1e-9,
         primal_feasibility_tolerance=1e-9,
@@ -483,8 +475,8 @@ def _solve_highs_oa(
         _add_cuts(m, instance, T, np.round(z))
         _add_cuts(m, instance, refit)
 
-    limits = OALimits(time_limit, _GAP_TOL, _MAX_ROUNDS, verbose)
-    result = oa_solve(
+    limits = oa.OALimits(time_limit, _GAP_TOL, _MAX_ROUNDS, verbose)
+    result = oa.oa_solve(
         opt, m, separate, progress, limits, lambda: _set_point(m, instance, progress.solution)
     )
     result.info.update({"box": instance.box, "lp_rounds": lp_rounds})
@@ -495,7 +487,7 @@ def _solve_highs_oa(
 
 
 def _solve_scip(
-    instance: _Instance, progress: OAProgress, time_limit: float, verbose: bool
+    instance: _Instance, progress: oa.OAProgress, time_limit: float, verbose: bool
 ) -> SolveResult:
     """SCIP on the exact MINLP, through Pyomo's ``scip_direct`` interface."""
     try:
@@ -537,5 +529,5 @@ def _solve_scip(
         "scip_bound": results.objective_bound,
         "termination": str(results.termination_condition),
     }
-    stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
-    return oa_result(progress, n_nodes, "scip", _GAP_TOL, stop, info)
+    stop = oa.OUT_OF_TIME if progress.elapsed >= time_limit else oa.CLOSED
+    return oa.oa_result(progress, n_nodes, "scip", _GAP_TOL, stop, info)

@@ -13,7 +13,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import minimize
 
-from ..engine.result import OPTIMAL, SolveResult
+from ..engine.result import SolveResult
 
 #: Enumeration visits ``2 ** (p (p - 1) / 2)`` edge sets: p = 5 is 1,024, p = 6 is 32,768.
 MAX_BRUTE_FORCE_NODES = 6
@@ -141,13 +141,4 @@ def brute_force_graphical(S: np.ndarray, l0: float, l2: float, M: float = np.inf
             visited += 1
             if value < best_value:
                 best_value, best_T = value, T
-    return SolveResult(
-        status=OPTIMAL,
-        objective=best_value,
-        bound=best_value,
-        gap=0.0,
-        n_nodes=visited,
-        runtime=time.perf_counter() - start,
-        solution=best_T,
-        solver="brute_force",
-    )
+    return SolveResult.enumerated(best_value, best_T, visited, start)

@@ -18,16 +18,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult
-from ..reference.outer_approximation import (
-    CLOSED,
-    OUT_OF_TIME,
-    OALimits,
-    OAProgress,
-    make_highs,
-    oa_result,
-    oa_solve,
-)
+from ..engine.result import SolveResult
+from ..reference import outer_approximation as oa
 from .refit import lts_objective, subset_fit
 
 __all__ = ["brute_force_lts", "lts_objective", "solve_lts_reference", "subset_fit"]
@@ -67,16 +59,10 @@ def brute_force_lts(
     # subset_fit's value already includes the ridge term (augmented rows).
     best_obj = lts_objective(X, y, best_theta, mode=mode, h=h, mu=mu, l2=l2)
     best_obj = min(best_obj, best)
-    return SolveResult(
-        status=OPTIMAL,
-        objective=best_obj,
-        bound=best,
-        gap=0.0,
-        n_nodes=count,
-        runtime=time.perf_counter() - start,
-        solution=best_theta,
-        solver=SOLVER_LABELS["brute_force"],
-    )
+    # The enumeration's minimum and the returned fit's objective agree up to rounding.
+    result = SolveResult.enumerated(best_obj, best_theta, count, start)
+    result.bound = best
+    return result
 
 
 def _c_step_start(X, y, *, mode, h, mu, l2, fit_intercept, box, max_steps=50):
@@ -262,7 +248,7 @@ def solve_lts_reference(
         quadratic=(solver == "scip"),
     )
     # The objective of the empty fit (all residuals y) is the scale of the gap's floor.
-    progress = OAProgress(start=t0, scale=0.5 * float(y @ y) + 1e-300)
+    progress = oa.OAProgress(start=t0, scale=0.5 * float(y @ y) + 1e-300)
     progress.offer(best, upper)
     fit_box = box if l2 == 0 else None
 
@@ -291,8 +277,8 @@ def solve_lts_reference(
             z = np.array([model.z[i].value or 0.0 for i in range(n)])
             progress.offer(*refit(z))
         progress.record(1, verbose)
-        stop = OUT_OF_TIME if progress.elapsed >= time_limit else CLOSED
-        return oa_result(progress, 1, "scip", gap_tol, stop, info)
+        stop = oa.OUT_OF_TIME if progress.elapsed >= time_limit else oa.CLOSED
+        return oa.oa_result(progress, 1, "scip", gap_tol, stop, info)
     if solver != "highs":
         raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'scip'")
     r0 = y - start[0] - X @ start[1:]
@@ -301,7 +287,7 @@ def solve_lts_reference(
         _add_cuts(model, np.full(n, c), z0, np.full(p, c * B / max(E, 1e-300)), l2)
         _add_cuts(model, np.full(n, -c), z0, np.full(p, -c * B / max(E, 1e-300)), l2)
     _add_cuts(model, np.clip(r0, -E, E), z0, start[1:], l2)
-    opt = make_highs(gap_tol / 10.0)
+    opt = oa.make_highs(gap_tol / 10.0)
 
     def separate():
         z = np.round([model.z[i].value or 0.0 for i in range(n)])
@@ -313,7 +299,7 @@ def solve_lts_reference(
         _add_cuts(model, e, z, beta, l2)
         _add_cuts(model, np.clip(rt, -E, E), z, theta[1:], l2)
 
-    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
-    result = oa_solve(opt, model, separate, progress, limits)
+    limits = oa.OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa.oa_solve(opt, model, separate, progress, limits)
     result.info.update(info)
     return result

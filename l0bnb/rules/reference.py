@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from ..engine.result import OPTIMAL, SOLVER_LABELS, SolveResult, relative_gap
-from ..reference.outer_approximation import OALimits, OAProgress, make_highs, oa_solve
+from ..reference import outer_approximation as oa
 
 
 class _Pool:
@@ -245,11 +245,11 @@ def solve_rules_reference(
         zc = np.clip(np.array([model.z[i].value or 0.0 for i in cols]), 0.0, 1.0)
         return wc, zc
 
-    progress = OAProgress(start=start, scale=F0)
+    progress = oa.OAProgress(start=start, scale=F0)
     progress.offer(np.zeros(pool.m), F0)
     full = np.linalg.solve(A.T @ A + 2 * pool.l2 * np.eye(p), Ab) if p else np.zeros(0)
     add_cuts(full, np.ones(p))
-    opt = make_highs(
+    opt = oa.make_highs(
         1e-9,
         mip_feasibility_tolerance=1e-9,
         primal_feasibility_tolerance=1e-9,
@@ -286,6 +286,6 @@ def solve_rules_reference(
         add_cuts(wc, np.round(zc))
         add_cuts(w[cand], (w[cand] != 0).astype(float))
 
-    limits = OALimits(time_limit, gap_tol, max_rounds, verbose)
-    result = oa_solve(opt, model, separate, progress, limits)
+    limits = oa.OALimits(time_limit, gap_tol, max_rounds, verbose)
+    result = oa.oa_solve(opt, model, separate, progress, limits)
     return result
