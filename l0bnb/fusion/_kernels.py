@@ -20,6 +20,19 @@ INF = np.inf
 
 
 @njit(cache=True)
+def _cross_breakpoint(k, kind, who, a, b, l, A, B, L, n_active, A0, B0, L0):
+    """Sums of the active units after the sweep crosses breakpoint ``k`` (entry or exit)."""
+    u = who[k]
+    if kind[k] == 1:
+        return A + a[u], B + b[u], L + l[u], n_active + 1
+    n_active -= 1
+    if n_active == 0:
+        # Exact sums again: no round-off left over from removed units.
+        return A0, B0, L0, 0
+    return A - a[u], B - b[u], L - l[u], n_active
+
+
+@njit(cache=True)
 def span_minimum(a, b, l, forced, lo, hi, s, t):
     """``min_c sum_{u=s..t} phi_u(c)`` and its minimiser, by a breakpoint sweep.
 
@@ -74,23 +87,9 @@ def span_minimum(a, b, l, forced, lo, hi, s, t):
             best = val
             best_c = c
         if e < m:
-            k = order[e]
-            u = who[k]
-            if kind[k] == 1:
-                A += a[u]
-                B += b[u]
-                L += l[u]
-                n_active += 1
-            else:
-                A -= a[u]
-                B -= b[u]
-                L -= l[u]
-                n_active -= 1
-                if n_active == 0:
-                    # Exact sums again: no round-off left over from removed units.
-                    A = A0
-                    B = B0
-                    L = L0
+            A, B, L, n_active = _cross_breakpoint(
+                order[e], kind, who, a, b, l, A, B, L, n_active, A0, B0, L0
+            )
             left = right
     return best, best_c
 
@@ -162,22 +161,9 @@ def _span_minima(a, b, l, forced, lo, hi):
                     best_c = c
                 if e == m:
                     break
-                k = order[e]
-                u = who[k]
-                if kind[k] == 1:
-                    A += a[u]
-                    B += b[u]
-                    L += l[u]
-                    n_active += 1
-                else:
-                    A -= a[u]
-                    B -= b[u]
-                    L -= l[u]
-                    n_active -= 1
-                    if n_active == 0:
-                        A = A0
-                        B = B0
-                        L = L0
+                A, B, L, n_active = _cross_breakpoint(
+                    order[e], kind, who, a, b, l, A, B, L, n_active, A0, B0, L0
+                )
                 left = right
                 e += 1
             G[s, t] = best
