@@ -395,26 +395,24 @@ class RuleExtractor(RegressorMixin, TransformerMixin, BaseEstimator):
         announce_compilation(__package__)
         start = time.perf_counter()
         deadline = np.inf if self.time_limit is None else start + float(self.time_limit)
-        # Ctrl-C only sets a flag from here on: the cross-validation and the path stop at
-        # their next check and the best rules found so far are returned (status interrupted).
-        with catching_interrupts():
-            X, y = self._setup(X, y, deadline)
-            fitted = self._prepare(X, y)
-            w = self._path_solution(fitted, deadline)
-            if self.solver == "path" or stop_requested():
-                result = self._path_result(fitted.problem, w, start)
-            else:
-                remaining = (
-                    None if self.time_limit is None else max(deadline - time.perf_counter(), 1e-3)
-                )
-                # The path's solution, polished by block coordinate descent, is the start.
-                result = solve(
-                    fitted.problem,
-                    Limits(time_limit=remaining, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
-                    verbose=bool(self.verbose),
-                    start=fitted.problem.bcd(w)[1],
-                )
-            warn_if_limited(result, "Rule selection")
+        # Ctrl-C only sets a flag here (public_fit): the cross-validation and the path stop
+        # at their next check and the best rules found so far are returned (interrupted).
+        X, y = self._setup(X, y, deadline)
+        fitted = self._prepare(X, y)
+        w = self._path_solution(fitted, deadline)
+        if self.solver == "path" or stop_requested():
+            result = self._path_result(fitted.problem, w, start)
+        else:
+            # The path's solution, polished by block coordinate descent, is the start; the
+            # clock (limit and log) started with fit.
+            result = solve(
+                fitted.problem,
+                Limits(time_limit=self.time_limit, max_nodes=self.max_nodes, gap_tol=self.gap_tol),
+                verbose=bool(self.verbose),
+                start=fitted.problem.bcd(w)[1],
+                started=start,
+            )
+        warn_if_limited(result, "Rule selection")
         self._finish(fitted, np.asarray(result.solution, dtype=np.float64), result)
         return self
 
