@@ -1,8 +1,13 @@
-"""The one-line notice before a family's kernels compile for the first time."""
+"""First use: the one-line notice before a family's kernels compile, and the compile helper."""
 
 import io
+import json
+import os
+import subprocess
 import sys
 import types
+
+import pytest
 
 from l0bnb import _first_use
 
@@ -25,3 +30,82 @@ def test_notice_only_when_the_cache_is_empty(tmp_path, monkeypatch):
     (tmp_path / "__pycache__" / "_kernels.cd_pass-12.py311.nbi").write_text("")
     assert _first_use.kernels_cached("fakepkg")
     assert not _first_use.announce_compilation("fakepkg", out)
+
+
+def _dispatchers(module):
+    from numba.core.registry import CPUDispatcher
+
+    return {name: obj for name, obj in vars(module).items() if isinstance(obj, CPUDispatcher)}
+
+
+_CALLED = """
+import importlib, json
+from numba.core.registry import CPUDispatcher
+from l0bnb._first_use import RECORD_FITS
+exec(RECORD_FITS[{family!r}])
+module = importlib.import_module("l0bnb.{family}._kernels")
+print(json.dumps([[name, repr(sig)] for name, obj in vars(module).items()
+                  if isinstance(obj, CPUDispatcher) for sig in obj.signatures]))
+"""
+
+
+@pytest.mark.parametrize("family", _first_use.FAMILIES)
+def test_recorded_signatures_cover_what_a_fit_calls(family):
+    """A stale list (a kernel whose argument types changed) makes the helper compile
+    specialisations no fit uses: every kernel a fit calls must be in the list."""
+    env = {**os.environ, _first_use.HELPER_ENV: "0"}
+    code = _CALLED.format(family=family)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    called = {tuple(entry) for entry in json.loads(proc.stdout.strip().splitlines()[-1])}
+    recorded = {
+        (name, args) for name, args, _ in _first_use.recorded_signatures(f"l0bnb.{family}")
+    }
+    assert called, "the record fit called no kernel"
+    assert called <= recorded, (
+        f"{sorted(called - recorded)} missing from l0bnb/{family}/_kernel_signatures.py: "
+        'run python -c "from l0bnb._first_use import main; main()" --record'
+    )
+    depth_zero = {
+        (name, args)
+        for name, args, depth in _first_use.recorded_signatures(f"l0bnb.{family}")
+        if depth == 0
+    }
+    assert depth_zero <= called
+
+
+def test_helper_compiles_every_recorded_kernel_into_the_cache(tmp_path):
+    """The helper writes each recorded kernel into Numba's cache (here an empty one)."""
+    family = "rules"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), _first_use.HELPER_ENV: "0"}
+    code = "from l0bnb._first_use import main; main()"
+    subprocess.run(
+        [sys.executable, "-c", code, "--compile", f"l0bnb.{family}"], env=env, check=True
+    )
+    names = {name for name, _, _ in _first_use.recorded_signatures(f"l0bnb.{family}")}
+    cached = {p.name.split(".")[1].rsplit("-", 1)[0] for p in tmp_path.rglob("*.nbi")}
+    assert names <= cached
+
+
+def test_helper_order_ends_where_the_fit_starts():
+    signatures = [("a", "()", 1), ("b", "()", 0), ("c", "()", 0)]
+    assert _first_use.helper_order(signatures) == signatures[::-1]
+
+
+def test_helper_is_off_when_asked(monkeypatch):
+    monkeypatch.setenv(_first_use.HELPER_ENV, "0")
+    monkeypatch.setattr(_first_use, "_helpers", {})
+    assert _first_use.start_compile_helper("l0bnb.rules") is None
+
+
+def test_helper_starts_and_is_stopped(monkeypatch):
+    monkeypatch.setenv(_first_use.HELPER_ENV, "1")
+    monkeypatch.setattr(_first_use.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_first_use, "_helpers", {})
+    helper = _first_use.start_compile_helper("l0bnb.rules")
+    assert helper is not None and _first_use._helpers["l0bnb.rules"] is helper
+    # Once per process and family.
+    assert _first_use.start_compile_helper("l0bnb.rules") is None
+    _first_use._stop(helper)
+    assert helper.poll() is not None

@@ -20,6 +20,45 @@ INF = np.inf
 
 
 @njit(cache=True)
+def stable_argsort(values):
+    """Indices that sort ``values`` in increasing order, ties in index order.
+
+    ``np.argsort(values, kind="mergesort")`` for finite values; a hand-written bottom-up
+    merge sort because Numba's takes seconds to compile on first use.
+    """
+    n = values.size
+    order = np.empty(n, dtype=np.int64)
+    buf = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        order[i] = i
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if values[order[j]] < values[order[i]]:
+                    buf[k] = order[j]
+                    j += 1
+                else:
+                    buf[k] = order[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                buf[k] = order[i]
+                i += 1
+                k += 1
+            while j < hi:
+                buf[k] = order[j]
+                j += 1
+                k += 1
+        order, buf = buf, order
+        width *= 2
+    return order
+
+
+@njit(cache=True)
 def _cross_breakpoint(k, kind, who, a, b, l, A, B, L, n_active, A0, B0, L0):
     """Sums of the active units after the sweep crosses breakpoint ``k`` (entry or exit)."""
     u = who[k]
@@ -63,7 +102,7 @@ def span_minimum(a, b, l, forced, lo, hi, s, t):
             kind[i + 1] = -1
             who[i + 1] = u
             i += 2
-    order = np.argsort(pos, kind="mergesort")
+    order = stable_argsort(pos)
     A = A0
     B = B0
     L = L0
@@ -121,7 +160,7 @@ def _span_minima(a, b, l, forced, lo, hi):
             kind[i + 1] = -1
             who[i + 1] = u
             i += 2
-    order = np.argsort(pos, kind="mergesort")
+    order = stable_argsort(pos)
     G = np.empty((K, K))
     C = np.empty((K, K))
     for s in range(K):
@@ -227,7 +266,11 @@ def fusion_dp(a, b, l, forced, lf, omega):
     c : ndarray of shape (K,)
         A minimiser (units of one run share one float exactly).
     """
-    if omega == 0 and not forced.any() and not (l != 0.0).any():
+    plain = omega == 0
+    for u in range(a.size):
+        if forced[u] or l[u] != 0.0:
+            plain = False
+    if plain:
         # Without l0, forcing or a count floor every group is a run (zero included): O(K^2)
         # instead of O(K^3 log K), which is what lets the root of hundreds of levels finish.
         return fusion_dp_l0free(a, b, lf)
@@ -238,16 +281,22 @@ def fusion_dp(a, b, l, forced, lf, omega):
 def fusion_dp_runs(a, b, l, forced, lf, omega):
     """The general DP of :func:`fusion_dp` (zero units anywhere), ``O(K^3)``."""
     K = a.size
-    m = b / a
-    order = np.argsort(m, kind="mergesort")
-    sa = a[order]
-    sb = b[order]
-    sl = l[order]
-    sf = forced[order]
+    m = np.empty(K)
+    for u in range(K):
+        m[u] = b[u] / a[u]
+    order = stable_argsort(m)
+    # Gathers and scatters by loops: fancy indexing compiles Numba glue on first use.
+    sa, sb, sl = np.empty(K), np.empty(K), np.empty(K)
+    sf = np.empty(K, dtype=np.bool_)
+    for u in range(K):
+        sa[u], sb[u], sl[u], sf[u] = a[order[u]], b[order[u]], l[order[u]], forced[order[u]]
     lo, hi = _active_interval(sa, sb, sl, sf)
     G, C = _span_minima(sa, sb, sl, sf, lo, hi)
     # V[t, k]: best over the first t units with k runs; back[t, k] = run start + 1 (0: skip).
-    V = np.full((K + 1, K + 1), INF)
+    V = np.empty((K + 1, K + 1))
+    for t in range(K + 1):
+        for k in range(K + 1):
+            V[t, k] = INF
     back = np.zeros((K + 1, K + 1), dtype=np.int64)
     V[0, 0] = 0.0
     for t in range(1, K + 1):
@@ -286,8 +335,9 @@ def fusion_dp_runs(a, b, l, forced, lf, omega):
                 sc[u] = c
         t = s - 1
         k -= 1
-    out = np.zeros(K)
-    out[order] = sc
+    out = np.empty(K)
+    for u in range(K):
+        out[order[u]] = sc[u]
     return value, out
 
 
@@ -298,15 +348,21 @@ def fusion_dp_l0free(a, b, lf):
     ``V[t] = min_s V[s-1] + min(0, lf - B_st^2 / A_st)`` with prefix sums of ``a`` and ``b``.
     """
     K = a.size
-    order = np.argsort(b / a, kind="mergesort")
-    sa = a[order]
-    sb = b[order]
+    m = np.empty(K)
+    for u in range(K):
+        m[u] = b[u] / a[u]
+    order = stable_argsort(m)
+    sa, sb = np.empty(K), np.empty(K)
+    for u in range(K):
+        sa[u], sb[u] = a[order[u]], b[order[u]]
     pa = np.zeros(K + 1)
     pb = np.zeros(K + 1)
     for u in range(K):
         pa[u + 1] = pa[u] + sa[u]
         pb[u + 1] = pb[u] + sb[u]
-    V = np.full(K + 1, INF)
+    V = np.empty(K + 1)
+    for t in range(K + 1):
+        V[t] = INF
     back = np.zeros(K + 1, dtype=np.int64)
     V[0] = 0.0
     for t in range(1, K + 1):
@@ -328,8 +384,9 @@ def fusion_dp_l0free(a, b, lf):
             for u in range(s - 1, t):
                 sc[u] = c
         t = s - 1
-    out = np.zeros(K)
-    out[order] = sc
+    out = np.empty(K)
+    for u in range(K):
+        out[order[u]] = sc[u]
     return V[K], out
 
 
@@ -398,7 +455,9 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
     n = y.size
     p = cls.shape[1]
     val = 0.0
-    g = y - n * alpha
+    g = np.empty(n)
+    for i in range(n):
+        g[i] = y[i] - n * alpha[i]
     c_all = np.zeros(cls_off[p])
     for i in range(n):
         val += alpha[i] * y[i] - 0.5 * n * alpha[i] * alpha[i]
@@ -412,14 +471,19 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
             k = cls[i, j]
             if k >= 0:
                 v[k] += alpha[i]
-        a = l2 * size[off : off + C]
-        lv = l0 * size[off : off + C]
+        # Loops, not array expressions: each of those compiles a ufunc on first use.
+        a, half, lv = np.empty(C), np.empty(C), np.empty(C)
+        for u in range(C):
+            a[u] = l2 * size[off + u]
+            lv[u] = l0 * size[off + u]
+            half[u] = v[u] / 2.0
         if exact:
-            psi, c = fusion_dp(a, v / 2.0, lv, forced[off : off + C], lf, omega[j])
+            psi, c = fusion_dp(a, half, lv, forced[off : off + C], lf, omega[j])
         else:
-            psi, c = separable_dp(a, v / 2.0, lv, forced[off : off + C], lf, omega[j])
+            psi, c = separable_dp(a, half, lv, forced[off : off + C], lf, omega[j])
         val += psi
-        c_all[off : off + C] = c
+        for u in range(C):  # not a slice assignment: that compiles Numba's shape-error glue
+            c_all[off + u] = c[u]
         for i in range(n):
             k = cls[i, j]
             if k >= 0:
@@ -443,9 +507,13 @@ def node_dual(alpha, y, cls, cls_off, size, forced, omega, Z, zstate, l0, lf, l2
 def shifted_dp(g, pi, size, forced, omega, t, s, l0, lf, l2):
     """``min_c sum_u [(t pi_u/2 + l2 |u|) c_u^2 + (g_u - t s pi_u) c_u + l0 |u| 1(c_u != 0)]
     + lf max(#values, omega)``: ``(value, c)``."""
-    a = 0.5 * t * pi + l2 * size
-    b = 0.5 * (t * s * pi - g)
-    return fusion_dp(a, b, l0 * size, forced, lf, omega)
+    K = g.size
+    a, b, lv = np.empty(K), np.empty(K), np.empty(K)
+    for u in range(K):
+        a[u] = 0.5 * t * pi[u] + l2 * size[u]
+        b[u] = 0.5 * (t * s * pi[u] - g[u])
+        lv[u] = l0 * size[u]
+    return fusion_dp(a, b, lv, forced, lf, omega)
 
 
 @njit(cache=True)

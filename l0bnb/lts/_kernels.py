@@ -29,7 +29,9 @@ OUT_BELOW = 2
 def residuals(X, y, theta):
     """``y - theta[0] - X @ theta[1:]`` (columns read contiguously from Fortran order)."""
     n, p = X.shape
-    r = y - theta[0]
+    r = np.empty(n)
+    for i in range(n):
+        r[i] = y[i] - theta[0]
     for j in range(p):
         c = theta[1 + j]
         if c != 0.0:
@@ -123,7 +125,10 @@ def loss_from_residuals(r, mode, h, mu):
     if h <= 0:
         return 0.0
     # The h smallest squares: all those below the h-th, plus copies of it for the ties.
-    t = kth_smallest(r * r, h - 1)
+    r2 = np.empty(n)
+    for i in range(n):
+        r2[i] = r[i] * r[i]
+    t = kth_smallest(r2, h - 1)
     count = 0
     for i in range(n):
         v = r[i] * r[i]
@@ -137,16 +142,20 @@ def loss_from_residuals(r, mode, h, mu):
 def objective(X, y, theta, l2, mode, h, mu):
     """The penalised LTS objective ``F(theta)``."""
     r = residuals(X, y, theta)
-    beta = theta[1:]
-    return loss_from_residuals(r, mode, h, mu) + l2 * (beta @ beta)
+    ridge = 0.0
+    for j in range(1, theta.size):
+        ridge += theta[j] * theta[j]
+    return loss_from_residuals(r, mode, h, mu) + l2 * ridge
 
 
 @njit(cache=True)
 def best_mask(r, mode, h, mu):
     """Best inlier set for fixed residuals: the ``h`` smallest ``|r|`` (ties by index), or
     ``r^2 <= mu`` (capped)."""
-    r2 = r * r
-    n = r2.size
+    n = r.size
+    r2 = np.empty(n)
+    for i in range(n):
+        r2[i] = r[i] * r[i]
     mask = np.zeros(n, dtype=np.bool_)
     if mode == CAPPED:
         for i in range(n):
@@ -246,15 +255,15 @@ def inverse_spd(G):
 def _gram(A):
     """``A^T A`` by explicit loops: BLAS threads oversubscribe a loaded machine."""
     m, q = A.shape
-    At = np.ascontiguousarray(A.T)
-    G = np.empty((q, q))
+    G = np.zeros((q, q))
+    for i in range(m):  # row by row: A is C-ordered
+        for j in range(q):
+            a = A[i, j]
+            for k in range(j, q):
+                G[j, k] += a * A[i, k]
     for j in range(q):
-        for k in range(j, q):
-            acc = 0.0
-            for i in range(m):
-                acc += At[j, i] * At[k, i]
-            G[j, k] = acc
-            G[k, j] = acc
+        for k in range(j + 1, q):
+            G[k, j] = G[j, k]
     return G
 
 
@@ -281,12 +290,18 @@ def ridge_fit(X, y, idx, l2, fit_intercept, box):
     xm = np.zeros(p)
     ym = 0.0
     if fit_intercept:
+        # Explicit loops: slice arithmetic and .mean() each compile Numba glue on first use.
+        for k in range(m):
+            ym += yH[k]
+            for j in range(p):
+                xm[j] += XH[k, j]
+        ym /= m
         for j in range(p):
-            xm[j] = XH[:, j].mean()
-        ym = yH.mean()
-        for j in range(p):
-            XH[:, j] -= xm[j]
-        yH = yH - ym
+            xm[j] /= m
+        for k in range(m):
+            yH[k] -= ym
+            for j in range(p):
+                XH[k, j] -= xm[j]
     G = _gram(XH)
     rhs = np.zeros(p)
     for j in range(p):
@@ -307,8 +322,27 @@ def ridge_fit(X, y, idx, l2, fit_intercept, box):
     for j in range(p):
         theta[1 + j] = beta[j]
     if fit_intercept:
-        theta[0] = ym - xm @ beta
+        b0 = ym
+        for j in range(p):
+            b0 -= xm[j] * beta[j]
+        theta[0] = b0
     return theta
+
+
+@njit(cache=True)
+def mask_indices(mask):
+    """``np.flatnonzero(mask)`` by a loop (no Numba glue to compile on first use)."""
+    count = 0
+    for i in range(mask.size):
+        if mask[i]:
+            count += 1
+    idx = np.empty(count, dtype=np.int64)
+    count = 0
+    for i in range(mask.size):
+        if mask[i]:
+            idx[count] = i
+            count += 1
+    return idx
 
 
 @njit(cache=True)
@@ -324,7 +358,7 @@ def c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, max_steps):
     for _ in range(max_steps):
         r = residuals(X, y, best)
         mask = best_mask(r, mode, h, mu)
-        idx = np.flatnonzero(mask)
+        idx = mask_indices(mask)
         cand = ridge_fit(X, y, idx, l2, fit_intercept, box)
         obj = objective(X, y, cand, l2, mode, h, mu)
         steps += 1
@@ -353,12 +387,27 @@ def fast_lts(
     d = p + (1 if fit_intercept else 0)
     size = min(max(d, 1), n)
     keep_theta = np.zeros((n_best, p + 1))
-    keep_obj = np.full(n_best, np.inf)
+    keep_obj = np.empty(n_best)
+    for k in range(n_best):
+        keep_obj[k] = np.inf
+    perm = np.empty(n, dtype=np.int64)
+    idx = np.empty(size, dtype=np.int64)
     for _ in range(n_starts):
-        idx = np.random.permutation(n)[:size]  # noqa: NPY002
+        # np.random.permutation(n)[:size] drawn the way Numba draws it (same numbers), by
+        # hand: Numba's permutation and fancy indexing compile for seconds on first use.
+        for i in range(n):
+            perm[i] = i
+        for i in range(n - 1, 0, -1):
+            j = np.random.randint(i + 1)  # noqa: NPY002
+            perm[i], perm[j] = perm[j], perm[i]
+        for i in range(size):
+            idx[i] = perm[i]
         theta = ridge_fit(X, y, idx, l2, fit_intercept, box)
         theta, obj, _ = c_steps(X, y, theta, l2, fit_intercept, box, mode, h, mu, start_steps)
-        worst = np.argmax(keep_obj)
+        worst = 0
+        for k in range(1, n_best):
+            if keep_obj[k] > keep_obj[worst]:
+                worst = k
         if obj < keep_obj[worst]:
             duplicate = False
             for k in range(n_best):
@@ -369,15 +418,24 @@ def fast_lts(
                 for j in range(p + 1):
                     keep_theta[worst, j] = theta[j]
     for k in range(n_best):
-        if np.isfinite(keep_obj[k]):
+        if keep_obj[k] < np.inf:
             theta, obj, _ = c_steps(
                 X, y, keep_theta[k], l2, fit_intercept, box, mode, h, mu, final_steps
             )
             for j in range(p + 1):
                 keep_theta[k, j] = theta[j]
             keep_obj[k] = obj
-    order = smallest_indices(keep_obj, np.arange(n_best), n_best)
-    return keep_theta[order[0]].copy(), keep_obj[order[0]], keep_theta[order], keep_obj[order]
+    positions = np.empty(n_best, dtype=np.int64)
+    for k in range(n_best):
+        positions[k] = k
+    order = smallest_indices(keep_obj, positions, n_best)
+    sorted_theta = np.empty((order.size, p + 1))
+    sorted_obj = np.empty(order.size)
+    for k in range(order.size):
+        sorted_obj[k] = keep_obj[order[k]]
+        for j in range(p + 1):
+            sorted_theta[k, j] = keep_theta[order[k], j]
+    return sorted_theta[0].copy(), sorted_obj[0], sorted_theta, sorted_obj
 
 
 @njit(cache=True)
@@ -415,6 +473,32 @@ def _gram_inverse(X, mask, l2, fit_intercept):
 
 
 @njit(cache=True)
+def _dot(a, b):
+    acc = 0.0
+    for i in range(a.size):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit(cache=True)
+def _matvec(G, a):
+    q = a.size
+    out = np.zeros(q)
+    for i in range(q):
+        acc = 0.0
+        for j in range(q):
+            acc += G[i, j] * a[j]
+        out[i] = acc
+    return out
+
+
+@njit(cache=True)
+def _quadratic_form(G, a):
+    """``a^T G a`` by loops (no BLAS glue to compile on first use)."""
+    return _dot(a, _matvec(G, a))
+
+
+@njit(cache=True)
 def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, max_steps):
     """Hawkins' pairwise swaps (trimmed) or single flips (capped) with rank-one updates.
 
@@ -431,14 +515,17 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
     r = residuals(X, y, best)
     mask = best_mask(r, mode, h, mu)
     for _ in range(max_rounds):
-        idx = np.flatnonzero(mask)
-        cur = ridge_fit(X, y, idx, l2, fit_intercept, 0.0)
+        ins = mask_indices(mask)
+        cur = ridge_fit(X, y, ins, l2, fit_intercept, 0.0)
         e = residuals(X, y, cur)
         Ginv = _gram_inverse(X, mask, l2, fit_intercept)
-        ins = np.flatnonzero(mask)
-        outs = np.flatnonzero(~mask)
-        ae = np.abs(e)
-        ins = smallest_indices(-ae, ins, width)
+        outs = mask_indices(~mask)
+        ae = np.empty(e.size)
+        neg = np.empty(e.size)
+        for i in range(e.size):
+            ae[i] = abs(e[i])
+            neg[i] = -ae[i]
+        ins = smallest_indices(neg, ins, width)
         outs = smallest_indices(ae, outs, width)
         best_delta = 0.0
         bi = -1
@@ -446,14 +533,14 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
         if mode == CAPPED:
             for i in ins:
                 a = _design_row(X, i, fit_intercept)
-                lev = a @ Ginv @ a
+                lev = _quadratic_form(Ginv, a)
                 if 1.0 - lev > 1e-10:
                     delta = -(e[i] ** 2) / (1.0 - lev) + mu
                     if delta < best_delta:
                         best_delta, bi, bo = delta, i, -1
             for o in outs:
                 a = _design_row(X, o, fit_intercept)
-                delta = e[o] ** 2 / (1.0 + a @ Ginv @ a) - mu
+                delta = e[o] ** 2 / (1.0 + _quadratic_form(Ginv, a)) - mu
                 if delta < best_delta:
                     best_delta, bi, bo = delta, -1, o
         else:
@@ -461,16 +548,16 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
                 break
             for i in ins:
                 ai = _design_row(X, i, fit_intercept)
-                gi = Ginv @ ai
-                lev = ai @ gi
+                gi = _matvec(Ginv, ai)
+                lev = _dot(ai, gi)
                 if 1.0 - lev <= 1e-10:
                     continue
                 drop = e[i] ** 2 / (1.0 - lev)
                 for o in outs:
                     ao = _design_row(X, o, fit_intercept)
-                    cross = ao @ gi
+                    cross = _dot(ao, gi)
                     eo = e[o] + cross * e[i] / (1.0 - lev)
-                    levo = ao @ Ginv @ ao + cross * cross / (1.0 - lev)
+                    levo = _quadratic_form(Ginv, ao) + cross * cross / (1.0 - lev)
                     delta = -drop + eo * eo / (1.0 + levo)
                     if delta < best_delta:
                         best_delta, bi, bo = delta, i, o
@@ -480,7 +567,7 @@ def swap_search(X, y, theta, l2, fit_intercept, mode, h, mu, width, max_rounds, 
             mask[bi] = False
         if bo >= 0:
             mask[bo] = True
-        cand = ridge_fit(X, y, np.flatnonzero(mask), l2, fit_intercept, 0.0)
+        cand = ridge_fit(X, y, mask_indices(mask), l2, fit_intercept, 0.0)
         cand, obj, _ = c_steps(X, y, cand, l2, fit_intercept, 0.0, mode, h, mu, max_steps)
         if obj < best_obj - 1e-13 * abs(best_obj):
             best, best_obj = cand, obj
@@ -749,9 +836,10 @@ def ellipsoid_radii(X, y, mask, l2, fit_intercept):
 def residual_intervals(A, y, lo, hi):
     """Exact range ``[l_i, u_i]`` of ``y_i - a_i^T theta`` over the box, widened by rounding."""
     n, d = A.shape
-    rl = y.copy()
-    ru = y.copy()
-    scale = np.abs(y).copy()
+    rl, ru, scale = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        rl[i] = ru[i] = y[i]
+        scale[i] = abs(y[i])
     for j in range(d):
         lj, hj = lo[j], hi[j]
         mj = max(abs(lj), abs(hj))
@@ -865,8 +953,16 @@ def minimize_box(A, y, theta0, lo, hi, rl, ru, qa, qb, chord, quad, eta, max_swe
     Returns ``(theta, residuals, value, sweeps)``.
     """
     n, d = A.shape
-    theta = np.minimum(np.maximum(theta0, lo), hi)
-    r = y - A @ theta
+    theta = np.empty(d)
+    for j in range(d):
+        theta[j] = min(max(theta0[j], lo[j]), hi[j])
+    r = np.empty(n)
+    for i in range(n):
+        r[i] = y[i]
+    for j in range(d):
+        t = theta[j]
+        for i in range(n):
+            r[i] -= A[i, j] * t
     value = envelope_value(r, rl, ru, qa, qb, chord, quad, eta)
     sweeps = 0
     for _ in range(max_sweeps):
@@ -923,9 +1019,11 @@ def dual_bound(A, y, r, lo, hi, rl, ru, qa, qb, chord, quad, eta, k):
             c = min(max(0.5 * a, lo_i), up_i)
             conj = max(a * c - c * c, max(a * lo_i, a * up_i) - eta)
         total += a * y[i] - conj
-    v = A.T @ alpha
     for j in range(d):
-        total += min(-v[j] * lo[j], -v[j] * hi[j])
+        v = 0.0
+        for i in range(n):
+            v += A[i, j] * alpha[i]
+        total += min(-v * lo[j], -v * hi[j])
     return total - eta * k
 
 
@@ -962,20 +1060,25 @@ def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, lipschitz, target, max_
     d = lo.size
     stack_lo = np.empty((max_evals + 2, d))
     stack_hi = np.empty((max_evals + 2, d))
-    stack_lo[0] = lo
-    stack_hi[0] = hi
+    for j in range(d):
+        stack_lo[0, j] = lo[j]
+        stack_hi[0, j] = hi[j]
     top = 1
     evals = 0
     whole = 0.0
     best = np.inf
     while top > 0:
         top -= 1
-        low = stack_lo[top].copy()
-        high = stack_hi[top].copy()
-        centre = 0.5 * (low + high)
+        low, high, centre = np.empty(d), np.empty(d), np.empty(d)
+        diagonal = 0.0
+        for i in range(d):
+            low[i] = stack_lo[top, i]
+            high[i] = stack_hi[top, i]
+            centre[i] = 0.5 * (low[i] + high[i])
+            diagonal += (high[i] - low[i]) ** 2
         value = _value_at(A, y, centre, n_points, mode, h, mu)
         evals += 1
-        half = 0.5 * lipschitz * np.sqrt(np.sum((high - low) ** 2))
+        half = 0.5 * lipschitz * np.sqrt(diagonal)
         reach = np.sqrt(max(value, 0.0)) - half
         bound = (1.0 - 1e-9) * reach * reach if reach > 0.0 else 0.0
         if evals == 1:
@@ -988,13 +1091,18 @@ def lipschitz_bound(A, y, lo, hi, n_points, mode, h, mu, lipschitz, target, max_
         # budget is spent.
         if np.sqrt(max(value, 0.0)) - np.sqrt(target) < 0.5 * half or evals + top + 2 > max_evals:
             return whole
-        j = np.argmax(high - low)
+        j = 0
+        for i in range(1, d):
+            if high[i] - low[i] > high[j] - low[j]:
+                j = i
         mid = centre[j]
-        stack_lo[top] = low
-        stack_hi[top] = high
+        # Row copies by hand: a row assignment compiles Numba's shape-error glue.
+        for i in range(d):
+            stack_lo[top, i] = low[i]
+            stack_hi[top, i] = high[i]
+            stack_lo[top + 1, i] = low[i]
+            stack_hi[top + 1, i] = high[i]
         stack_hi[top, j] = mid
-        stack_lo[top + 1] = low
-        stack_hi[top + 1] = high
         stack_lo[top + 1, j] = mid
         top += 2
     return best
