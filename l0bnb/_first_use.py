@@ -23,9 +23,12 @@ while a list is stale)::
 from __future__ import annotations
 
 import argparse
+import ast
 import atexit
 import importlib
+import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -108,23 +111,92 @@ def announce_compilation(package: str, stream=None) -> bool:
     return True
 
 
-def recorded_signatures(package: str) -> list[tuple[str, str, int]]:
-    """The family's kernels ``(name, argument types, depth)`` in the order a fit first
-    compiles them."""
+def recorded_signatures(package: str) -> list[tuple[str, str, int, float]]:
+    """The family's kernels ``(name, argument types, depth, seconds)`` in the order a fit
+    first compiles them (``seconds``: the kernel's own compile time when recorded)."""
     try:
         return list(importlib.import_module(f"{package}._kernel_signatures").SIGNATURES)
     except ImportError:
         return []
 
 
-def helper_order(signatures: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """The helper's order: the list from its end, so that the two processes meet.
+def kernel_callees(package: str) -> dict[str, set[str]]:
+    """For each kernel of ``package._kernels``, the kernels of that module its source calls."""
+    spec = importlib.util.find_spec(f"{package}._kernels")
+    tree = ast.parse(Path(spec.origin).read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return {
+        name: {
+            call.func.id
+            for call in ast.walk(node)
+            if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in functions
+        }
+        for name, node in functions.items()
+    }
 
-    Tried and measured slower (LTS cold fit 13 s against 11 s): starting right after the
-    fit's first kernel, because the kernels that come next share that kernel's callees and
-    both processes then compiled them.
+
+HELPER_START = 0.8  # seconds before the helper compiles (interpreter, numba, its first setup)
+HELPER_PACE = 1.3  # the helper's compile times relative to the recorded ones (two busy cores)
+LOAD = 0.02  # seconds to load one kernel from the cache
+
+
+def helper_order(signatures, callees, start=HELPER_START):
+    """The helper's order: kernels it can finish before the fit gets to them, most urgent first.
+
+    Simulates both processes with the recorded compile times: the fit compiles the list in
+    order and loads what the helper has already written; compiling a kernel in the helper
+    also compiles its callees that neither process has finished yet. Each step takes the
+    kernel the fit needs soonest among those the helper can still finish in time, until
+    there is none; the rest follow from the end of the list (if the fit is slower than
+    recorded, the helper still gets to some of them first).
     """
-    return signatures[::-1]
+    names = [entry[0] for entry in signatures]
+    cost = {}
+    for name, _, _, seconds in signatures:
+        cost[name] = cost.get(name, 0.0) + seconds
+
+    def fit_times(ready):
+        """When the fit starts and finishes each kernel, given the helper's finish times."""
+        begin, end, t = {}, {}, 0.0
+        for name in names:
+            if name in begin:
+                continue
+            begin[name] = t
+            t += LOAD if ready.get(name, math.inf) <= t else cost[name]
+            end[name] = t
+        return begin, end
+
+    def closure(name, have):
+        todo, stack = [], [name]
+        while stack:
+            k = stack.pop()
+            if k in have or k in todo or k not in cost:
+                continue
+            todo.append(k)
+            stack.extend(callees.get(k, ()))
+        return todo
+
+    ready, order, t = {}, [], start
+    while True:
+        begin, end = fit_times(ready)
+        have = {k for k in ready} | {k for k in names if end[k] <= t}
+        best = None
+        for name in names:
+            if name in have:
+                continue
+            finish = t + HELPER_PACE * sum(cost[k] for k in closure(name, have))
+            if finish < begin[name] and (best is None or begin[name] < begin[best[0]]):
+                best = (name, finish)
+        if best is None:
+            break
+        for k in reversed(closure(best[0], have)):
+            ready[k] = best[1]
+            order.append(k)
+        t = best[1]
+    order += [name for name in reversed(dict.fromkeys(names)) if name not in ready]
+    return [entry for name in order for entry in signatures if entry[0] == name]
 
 
 def start_compile_helper(package: str) -> subprocess.Popen | None:
@@ -141,8 +213,7 @@ def start_compile_helper(package: str) -> subprocess.Popen | None:
     root = str(Path(__file__).resolve().parents[1])  # the l0bnb this process imported
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, HELPER_ENV: "0", "PYTHONPATH": path}
-    code = "from l0bnb._first_use import main; main()"
-    command = [sys.executable, "-c", code, "--compile", package]
+    command = [sys.executable, "-c", _HELPER, package]
     try:
         helper = subprocess.Popen(
             command,
@@ -156,6 +227,23 @@ def start_compile_helper(package: str) -> subprocess.Popen | None:
     _helpers[package] = helper
     atexit.register(_stop, helper)
     return helper
+
+
+# The helper imports only the family's kernels (numpy and Numba), not the package: l0bnb's
+# __init__ imports scikit-learn and every family, a second and a half the helper would lose.
+_HELPER = """
+import importlib.util, sys, types
+root = importlib.util.find_spec("l0bnb").submodule_search_locations[0]
+package = sys.argv[1]
+parts = package.split(".")
+for i in range(1, len(parts) + 1):
+    name = ".".join(parts[:i])
+    stub = types.ModuleType(name)
+    stub.__path__ = [root if i == 1 else root + "/" + "/".join(parts[1:i])]
+    sys.modules[name] = stub
+from l0bnb._first_use import compile_signatures
+compile_signatures(package)
+"""
 
 
 def _stop(helper: subprocess.Popen) -> None:
@@ -175,7 +263,8 @@ def compile_signatures(package: str) -> int:
 
     module = importlib.import_module(f"{package}._kernels")
     done = 0
-    for name, args, _ in helper_order(recorded_signatures(package)):
+    order = helper_order(recorded_signatures(package), kernel_callees(package))
+    for name, args, _, _ in order:
         try:
             getattr(module, name).compile(eval(args, vars(types)))  # noqa: S307 (our own file)
         except Exception:  # noqa: BLE001 (best effort: the fit compiles it otherwise)
@@ -185,27 +274,31 @@ def compile_signatures(package: str) -> int:
 
 
 _RECORDER = """
-import json
+import json, time
 from numba.core import event
 module = "l0bnb.{family}._kernels"
-seen, depth = [], [0]
+seen, frames = [], []
 class Recorder(event.Listener):
     def on_start(self, ev):
-        depth[0] += 1
+        frames.append([time.perf_counter(), 0.0])
     def on_end(self, ev):
-        depth[0] -= 1
+        start, nested = frames.pop()
         func = ev.data["dispatcher"].py_func
-        if func.__module__ == module:
-            entry = [func.__name__, repr(tuple(ev.data["args"])), depth[0]]
-            if entry[:2] not in [e[:2] for e in seen]:
-                seen.append(entry)
+        if func.__module__ != module:
+            return  # Numba's own glue: counted in the kernel that needed it
+        spent = time.perf_counter() - start
+        if frames:
+            frames[-1][1] += spent
+        entry = [func.__name__, repr(tuple(ev.data["args"])), len(frames), spent - nested]
+        if entry[:2] not in [e[:2] for e in seen]:
+            seen.append(entry)
 event.register("numba:compile", Recorder())
 exec({code!r})
 print(json.dumps(seen))
 """
 
 
-def record(family: str) -> list[tuple[str, str, int]]:
+def record(family: str) -> list[tuple[str, str, int, float]]:
     """Compile ``family``'s record fit on an empty cache and list the kernels it compiled."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache, HELPER_ENV: "0"}
@@ -216,18 +309,22 @@ def record(family: str) -> list[tuple[str, str, int]]:
     return [tuple(entry) for entry in json.loads(proc.stdout.strip().splitlines()[-1])]
 
 
-def write_signatures(family: str, signatures: list[tuple[str, str, int]]) -> Path:
+def write_signatures(family: str, signatures: list[tuple[str, str, int, float]]) -> Path:
     path = Path(__file__).resolve().parent / family / "_kernel_signatures.py"
     lines = [
         "# ruff: noqa: E501  (generated: one kernel signature per line)",
-        '"""The kernels a fit compiles, in order: name, argument types (Numba reprs), depth.',
+        '"""The kernels a fit compiles, in order: name, argument types (Numba reprs), depth',
+        "(0: called from Python) and own compile time in seconds on the recording machine.",
         "",
         "Generated by ``main(['--record'])`` of ``l0bnb._first_use``; read by its compile helper.",
         '"""',
         "",
         "SIGNATURES = [",
     ]
-    lines += [f"    ({name!r}, {args!r}, {depth})," for name, args, depth in signatures]
+    lines += [
+        f"    ({name!r}, {args!r}, {depth}, {seconds:.3f}),"
+        for name, args, depth, seconds in signatures
+    ]
     lines += ["]", ""]
     path.write_text("\n".join(lines))
     return path

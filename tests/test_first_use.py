@@ -60,7 +60,7 @@ def test_recorded_signatures_cover_what_a_fit_calls(family):
     )
     called = {tuple(entry) for entry in json.loads(proc.stdout.strip().splitlines()[-1])}
     recorded = {
-        (name, args) for name, args, _ in _first_use.recorded_signatures(f"l0bnb.{family}")
+        (name, args) for name, args, _, _ in _first_use.recorded_signatures(f"l0bnb.{family}")
     }
     assert called, "the record fit called no kernel"
     assert called <= recorded, (
@@ -69,7 +69,7 @@ def test_recorded_signatures_cover_what_a_fit_calls(family):
     )
     depth_zero = {
         (name, args)
-        for name, args, depth in _first_use.recorded_signatures(f"l0bnb.{family}")
+        for name, args, depth, _ in _first_use.recorded_signatures(f"l0bnb.{family}")
         if depth == 0
     }
     assert depth_zero <= called
@@ -83,14 +83,36 @@ def test_helper_compiles_every_recorded_kernel_into_the_cache(tmp_path):
     subprocess.run(
         [sys.executable, "-c", code, "--compile", f"l0bnb.{family}"], env=env, check=True
     )
-    names = {name for name, _, _ in _first_use.recorded_signatures(f"l0bnb.{family}")}
+    names = {name for name, *_ in _first_use.recorded_signatures(f"l0bnb.{family}")}
     cached = {p.name.split(".")[1].rsplit("-", 1)[0] for p in tmp_path.rglob("*.nbi")}
     assert names <= cached
 
 
-def test_helper_order_ends_where_the_fit_starts():
-    signatures = [("a", "()", 1), ("b", "()", 0), ("c", "()", 0)]
-    assert _first_use.helper_order(signatures) == signatures[::-1]
+def test_helper_order_takes_what_it_can_finish_before_the_fit_needs_it():
+    # The fit compiles a (1 s), b (1 s, calls a), c (3 s), d (1 s, calls c) in order.
+    signatures = [
+        ("a", "()", 1, 1.0),
+        ("b", "()", 0, 1.0),
+        ("c", "()", 1, 3.0),
+        ("d", "()", 0, 1.0),
+    ]
+    callees = {"a": set(), "b": {"a"}, "c": set(), "d": {"c"}}
+    order = [entry[0] for entry in _first_use.helper_order(signatures, callees, start=0.5)]
+    # a and b are needed before the helper could finish them; c is needed at 2 s and the
+    # helper (0.5 + 1.3 * 3 s) cannot finish it by then either; nothing is feasible, so the
+    # helper works from the end of the list.
+    assert order == ["d", "c", "b", "a"]
+    # With c needed later (a slow b), the helper takes c first.
+    slow = [("a", "()", 1, 1.0), ("b", "()", 0, 5.0), ("c", "()", 1, 3.0), ("d", "()", 0, 1.0)]
+    order = [entry[0] for entry in _first_use.helper_order(slow, callees, start=0.5)]
+    assert order[0] == "c"
+
+
+def test_kernel_callees_reads_the_calls_in_the_source():
+    callees = _first_use.kernel_callees("l0bnb.fusion")
+    assert "fusion_dp_runs" in callees["fusion_dp"]
+    assert "stable_argsort" in callees["fusion_dp_runs"]
+    assert callees["stable_argsort"] == set()
 
 
 def test_helper_is_off_when_asked(monkeypatch):

@@ -270,11 +270,13 @@ def fusion_dp(a, b, l, forced, lf, omega):
     for u in range(a.size):
         if forced[u] or l[u] != 0.0:
             plain = False
-    if plain:
-        # Without l0, forcing or a count floor every group is a run (zero included): O(K^2)
-        # instead of O(K^3 log K), which is what lets the root of hundreds of levels finish.
-        return fusion_dp_l0free(a, b, lf)
-    return fusion_dp_runs(a, b, l, forced, lf, omega)
+    # Without l0, forcing or a count floor every group is a run (zero included): O(K^2)
+    # instead of O(K^3 log K), which is what lets the root of hundreds of levels finish.
+    # (The general DP comes first in the source so that Numba compiles it first; the compile
+    # helper compiles the smaller one meanwhile.)
+    if not plain:
+        return fusion_dp_runs(a, b, l, forced, lf, omega)
+    return fusion_dp_l0free(a, b, lf)
 
 
 @njit(cache=True)
