@@ -4,7 +4,9 @@
 
 Each measurement is a fresh interpreter that imports l0bnb and runs one fit, timed as a whole
 process (what a user waits for). "cold" deletes the family's Numba cache first (as after an
-install); "warm" runs with the cache the cold run left. The README rows run each ``python``
+install; the compile helper of ``l0bnb._first_use`` runs as it would for a user, set
+``L0BNB_COMPILE_HELPER=0`` to measure without it); "warm" runs with the cache the cold run
+left. The README rows run each ``python``
 block of README.md as written, warm. Prints a Markdown table (medians over ``--repeats``).
 """
 
