@@ -492,3 +492,29 @@ def integer_objective(r, b, l0, l2):
         if b[i] != 0.0:
             total += l0 + l2[i] * b[i] * b[i]
     return total
+
+
+@njit(cache=True, nogil=True)
+def greedy_diagonal_cycle(inv, e, share):
+    """One cycle of the curvature split's greedy diagonal (see ``_curvature``), in place.
+
+    Coordinate ``i`` takes ``t = share / inv[i, i]``; ``inv`` (the inverse of
+    ``A - diag(e)``) follows by Sherman-Morrison. Returns ``False`` (leaving ``e`` as it was
+    before coordinate ``i``) when a pivot is not positive and finite.
+    """
+    p = e.size
+    col = np.empty(p)
+    for i in range(p):
+        pivot = inv[i, i]
+        if not (pivot > 0.0 and pivot < np.inf):
+            return False
+        t = share / pivot
+        scale = t / (1.0 - share)
+        for a in range(p):
+            col[a] = inv[a, i]
+        for a in range(p):
+            ca = col[a] * scale
+            for b in range(p):
+                inv[a, b] += ca * col[b]
+        e[i] += t
+    return True
