@@ -48,8 +48,9 @@ class RuleProblem:
     k : int or None
         Maximum number of rules (cardinality form).
     fit_intercept : bool, default=True
-    relax_sweeps : int, default=300
-        Coordinate-descent sweeps per relaxation solve.
+    relax_sweeps : int, default=100
+        Coordinate-descent sweeps per relaxation solve (the dual bound is valid wherever the
+        descent stops; more sweeps buy a slightly stronger bound at fewer nodes per second).
     bcd_every : int, default=25
         Run block coordinate descent from a node's rounded solution every this many nodes.
     screening : bool, default=True
@@ -69,7 +70,7 @@ class RuleProblem:
         l2,
         k=None,
         fit_intercept=True,
-        relax_sweeps=300,
+        relax_sweeps=100,
         bcd_every=25,
         screening=True,
     ):
@@ -100,7 +101,10 @@ class RuleProblem:
         self.parent[self.left[internal]] = internal
         self.parent[self.right[internal]] = internal
         self.tree = np.repeat(np.arange(self.tree_start.size - 1), np.diff(self.tree_start))
-        self.relax_tol = 1e-12
+        # Largest change of the (scaled) objective in a sweep at which descent stops. 1e-8
+        # rather than 1e-12: on diabetes, 50 trees, k = 10, the global bound after 20 s rose
+        # (gap 1.35 % against 1.74 %) because the search ran 2.4 times as many nodes.
+        self.relax_tol = 1e-8
         #: Coefficients of a known good solution used as the first incumbent.
         self._best = (np.inf, None)
 
