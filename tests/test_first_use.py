@@ -131,3 +131,11 @@ def test_helper_starts_and_is_stopped(monkeypatch):
     assert _first_use.start_compile_helper("l0bnb.rules") is None
     _first_use._stop(helper)
     assert helper.poll() is not None
+
+
+def test_every_family_has_a_record_fit():
+    from pathlib import Path
+
+    package = Path(_first_use.__file__).parent
+    families = {path.parent.name for path in package.glob("*/_kernels.py")}
+    assert families == set(_first_use.FAMILIES) == set(_first_use.RECORD_FITS)
