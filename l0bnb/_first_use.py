@@ -82,13 +82,22 @@ _helpers: dict[str, subprocess.Popen] = {}
 
 
 def kernels_cached(package: str) -> bool:
-    """True when Numba's disk cache holds compiled kernels of ``l0bnb.<family>._kernels``."""
+    """True when Numba's disk cache holds compiled kernels of ``l0bnb.<family>._kernels``.
+
+    Looks where Numba itself caches them: beside the module, or in Numba's user-wide cache
+    directory (or ``NUMBA_CACHE_DIR``) when the installation is read-only.
+    """
     module = sys.modules.get(f"{package}._kernels")
     path = Path(module.__file__) if module is not None and module.__file__ else None
     if path is None:
         return False
-    cache = path.parent / "__pycache__"
-    return any(cache.glob(f"{path.stem}.*.nbi"))
+    folders = {path.parent / "__pycache__"}
+    for value in vars(module).values():
+        cache = getattr(value, "_cache", None)
+        if getattr(cache, "_cache_path", None):
+            folders.add(Path(cache._cache_path))
+            break
+    return any(any(folder.glob(f"{path.stem}.*.nbi")) for folder in folders)
 
 
 def announce_compilation(package: str, stream=None) -> bool:

@@ -139,3 +139,20 @@ def test_every_family_has_a_record_fit():
     package = Path(_first_use.__file__).parent
     families = {path.parent.name for path in package.glob("*/_kernels.py")}
     assert families == set(_first_use.FAMILIES) == set(_first_use.RECORD_FITS)
+
+
+def test_cache_found_where_numba_keeps_it(tmp_path, monkeypatch):
+    """With NUMBA_CACHE_DIR (or a read-only install) the cache is not beside the module: the
+    check follows the kernels' own cache folder."""
+    source = tmp_path / "src" / "_kernels.py"
+    source.parent.mkdir()
+    source.write_text("")
+    elsewhere = tmp_path / "numba-cache"
+    elsewhere.mkdir()
+    fake = types.ModuleType("fakepkg2._kernels")
+    fake.__file__ = str(source)
+    fake.kernel = types.SimpleNamespace(_cache=types.SimpleNamespace(_cache_path=str(elsewhere)))
+    monkeypatch.setitem(sys.modules, "fakepkg2._kernels", fake)
+    assert not _first_use.kernels_cached("fakepkg2")
+    (elsewhere / "_kernels.kernel-3.py311.nbi").write_text("")
+    assert _first_use.kernels_cached("fakepkg2")
