@@ -60,7 +60,11 @@ class Problem(Protocol):
     - ``on_incumbent(value, solution)``: called with every new incumbent (a problem that
       uses the incumbent in its bounds or heuristics keeps it from here, never on its own);
     - ``objective_scale()``: a positive number in the objective's units (for least squares
-      ``0.5 ||y||^2``), the floor of the relative gap's denominator.
+      ``0.5 ||y||^2``), the floor of the relative gap's denominator;
+    - ``plunge_quotient`` (float, default 0.5): the engine dives into a node's first child
+      while its bound is within this share of the gap above the global bound (0: pure
+      best-bound order). A problem whose heuristics find the incumbent without dives sets
+      it lower, so that the search spends its nodes raising the global bound.
 
     Starts are offered through ``solve(problem, limits, start=...)`` (in place of
     ``initial_incumbent``); callers hear about incumbents through ``solve(...,
@@ -68,6 +72,7 @@ class Problem(Protocol):
     """
 
     heuristic_period: int = 1
+    plunge_quotient: float = 0.5
 
     def root(self) -> Node: ...
 

@@ -82,7 +82,7 @@ class _Search:
         self.start = time.perf_counter() if started is None else started
         self.deadline = INF if limits.time_limit is None else self.start + limits.time_limit
         self.scale = float(getattr(problem, "objective_scale", lambda: 0.0)())
-        self.queue = NodeQueue()
+        self.queue = NodeQueue(float(getattr(problem, "plunge_quotient", 0.5)))
         self.incumbent = INF
         self.solution = None
         self.n_nodes = 0

@@ -95,6 +95,10 @@ class RuleProblem:
         self.screening = bool(screening)
         # The engine applies the schedule: BCD at the root and every bcd_every-th node.
         self.heuristic_period = self.bcd_every
+        # Block coordinate descent finds the incumbents; dives mostly delay the global bound.
+        # Diabetes, 50 trees, k = 10, l2 = 0.03, 20 s: gap 1.35 % with the engine's 0.5,
+        # 1.09 % with 0.1, 1.08 % with 0 (same incumbent in all three).
+        self.plunge_quotient = 0.1
         self.count = np.diff(self.indptr)
         self.parent = np.full(self.m, -1, dtype=np.int64)
         internal = np.flatnonzero(self.left >= 0)

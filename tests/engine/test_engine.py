@@ -188,3 +188,29 @@ def test_limits_reject_bad_values():
 def test_engine_names_missing_methods():
     with pytest.raises(TypeError, match="must implement"):
         solve(object())
+
+
+class RecordingCover(SeparableCover):
+    """Records the bound each node carried when the engine took it from the queue."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taken = []
+
+    def relax(self, node, cutoff, deadline):
+        self.taken.append(node.bound)
+        return super().relax(node, cutoff, deadline)
+
+
+def test_plunge_quotient_zero_is_pure_best_bound_order():
+    c = np.random.default_rng(4).normal(size=9)
+    best_first = RecordingCover(c, 0.6, 3)
+    best_first.plunge_quotient = 0.0
+    diving = RecordingCover(c, 0.6, 3)  # the engine's default: dives into first children
+    results = [solve(p, Limits(gap_tol=0.0)) for p in (best_first, diving)]
+    assert results[0].objective == pytest.approx(results[1].objective)
+    assert results[0].status == results[1].status == "optimal"
+    taken = np.array(best_first.taken)
+    assert np.all(np.diff(taken) >= 0)
+    # With dives the order is not by bound (else the test above proves nothing).
+    assert np.any(np.diff(np.array(diving.taken)) < 0)
