@@ -8,6 +8,7 @@ training deciles). Nothing is downloaded: statsmodels ships ``star98``.
 
     python benchmarks/rules.py --budgets 10 --out benchmarks/results/rules_k10.md
     python benchmarks/rules.py --headline            # 50 trees, diabetes, k = 10, 60 s
+    python benchmarks/rules.py --pools 50x3 200x3 100x5 500x5   # larger pools, 60 s each
 """
 
 from __future__ import annotations
@@ -342,6 +343,34 @@ def headline(args) -> list[str]:
     return lines + [""]
 
 
+def pool_sizes(args) -> list[str]:
+    """Larger pools: forests of 50-500 trees of depth 3-5 on diabetes, k = 10, defaults."""
+    X, y = load_diabetes(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)
+    lines = [
+        f"## Pool sizes: diabetes (split 0), k = 10, defaults, {args.time_limit:g} s",
+        "",
+        "| trees | depth | candidates | l2 | status | gap | nodes | fit s | test R2 | lasso R2 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for trees, depth in args.pools:
+        forest = RandomForestRegressor(n_estimators=trees, max_depth=depth, random_state=0)
+        forest.fit(Xtr, ytr)
+        start = time.perf_counter()
+        model = RuleExtractor(forest, prefit=True, n_rules=10, time_limit=args.time_limit)
+        model.fit(Xtr, ytr)
+        secs = time.perf_counter() - start
+        res = model.result_
+        lasso = r2_score(yte, fit_lasso(forest, Xtr, ytr, 10, 0)[0](Xte))
+        lines.append(
+            f"| {trees} | {depth} | {model.n_candidates_} | {model.l2_:g} | {res.status} | "
+            f"{res.gap:.2e} | {res.n_nodes} | {secs:.1f} | "
+            f"{r2_score(yte, model.predict(Xte)):.3f} | {lasso:.3f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines + [""]
+
+
 def header(args, have) -> list[str]:
     lines = ["# Rule extraction benchmark", ""]
     lines.append(f"Command: `python {' '.join(sys.argv)}`  ")
@@ -376,6 +405,14 @@ def main():
     parser.add_argument("--stability-k", type=int, default=10)
     parser.add_argument("--methods", nargs="+", default=METHODS)
     parser.add_argument("--headline", action="store_true", help="only the headline table")
+    parser.add_argument(
+        "--pools",
+        type=lambda text: tuple(int(v) for v in text.split("x")),
+        nargs="+",
+        default=None,
+        metavar="TREESxDEPTH",
+        help="only the pool-size table, e.g. --pools 50x3 200x4 500x5",
+    )
     parser.add_argument("--only-certify", action="store_true")
     parser.add_argument("--only-fixed-stability", action="store_true")
     args = parser.parse_args()
@@ -399,6 +436,10 @@ def main():
 
     if args.headline:
         lines += headline(args)
+        print(save())
+        return
+    if args.pools:
+        lines += pool_sizes(args)
         print(save())
         return
     only = args.only_certify or args.only_fixed_stability
