@@ -190,7 +190,7 @@ def helper_order(signatures, callees, start=HELPER_START):
     ready, order, t = {}, [], start
     while True:
         begin, end = fit_times(ready)
-        have = {k for k in ready} | {k for k in names if end[k] <= t}
+        have = set(ready) | {k for k in names if end[k] <= t}
         best = None
         for name in names:
             if name in have:

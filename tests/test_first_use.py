@@ -32,12 +32,6 @@ def test_notice_only_when_the_cache_is_empty(tmp_path, monkeypatch):
     assert not _first_use.announce_compilation("fakepkg", out)
 
 
-def _dispatchers(module):
-    from numba.core.registry import CPUDispatcher
-
-    return {name: obj for name, obj in vars(module).items() if isinstance(obj, CPUDispatcher)}
-
-
 _CALLED = """
 import importlib, json
 from numba.core.registry import CPUDispatcher
