@@ -44,8 +44,9 @@ RECORD_FITS = {
     "best_subset": (
         "from l0bnb import BestSubsetRegressor\n"
         "from l0bnb.datasets import make_sparse_regression\n"
-        "d = make_sparse_regression(n_samples=60, n_features=12, k=3, random_state=1)\n"
-        "BestSubsetRegressor(n_nonzero_coefs=3).fit(d.X, d.y)\n"
+        "d = make_sparse_regression(n_samples=80, n_features=40, k=3, random_state=1)\n"
+        "BestSubsetRegressor(n_nonzero_coefs=3).fit(d.X, d.y)\n"  # supports listed
+        "BestSubsetRegressor(n_nonzero_coefs=8).fit(d.X, d.y)\n"  # relaxed
         "BestSubsetRegressor(l0=0.5, l2=0.1).fit(d.X, d.y)\n"
     ),
     "graphl0": (

@@ -518,3 +518,89 @@ def greedy_diagonal_cycle(inv, e, share):
                 inv[a, b] += ca * col[b]
         e[i] += t
     return True
+
+
+# ---------------------------------------------------------------------------------------
+# Exact enumeration of a node's completions (small subtrees).
+# ---------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def append_column(Q, c, L, w, cols, t, j, value):
+    """Extend the Cholesky factor ``L`` of ``Q[cols[:t], cols[:t]]`` by column ``j``.
+
+    Row ``t`` of ``L`` and ``w[t]`` (``w = L^-1 c[cols]``) are written; returns the ridge
+    objective after adding ``j``: ``value - 0.5 w[t]^2``. A column in the span of the
+    earlier ones (pivot at rounding level) adds nothing and gets a zero row, so that later
+    columns skip it.
+    """
+    norm = 0.0
+    dot = 0.0
+    for a in range(t):
+        s = Q[cols[a], j]
+        for b in range(a):
+            s -= L[a, b] * L[t, b]
+        d = L[a, a]
+        s = s / d if d > 0.0 else 0.0
+        L[t, a] = s
+        norm += s * s
+        dot += s * w[a]
+    pivot = Q[j, j] - norm
+    if pivot <= 1e-12 * Q[j, j]:
+        L[t, t] = 0.0
+        w[t] = 0.0
+        return value
+    d = np.sqrt(pivot)
+    L[t, t] = d
+    w[t] = (c[j] - dot) / d
+    return value - 0.5 * w[t] * w[t]
+
+
+@njit(cache=True, nogil=True)
+def best_completion(Q, c, const, ones, free, max_add, l0, first_lo, first_hi):
+    """Best ridge fit over ``ones`` plus at most ``max_add`` columns of ``free``.
+
+    The objective of a support ``S`` is ``const - 0.5 c_S^T Q_SS^-1 c_S + l0 |S|``, its
+    unboxed ridge minimum (``Q = X^T X + 2 diag(l2)``, ``c = X^T y``). Every subset of
+    ``free`` of size at most ``max_add`` whose first (smallest-position) element lies in
+    ``free[first_lo:first_hi]`` is visited depth first, each one by a single Cholesky row;
+    the empty completion counts when ``first_lo == 0``. Returns ``(value, positions)``: the
+    best value and the positions in ``free`` of its added columns (``-1`` padded).
+    """
+    n_ones = ones.shape[0]
+    n_free = free.shape[0]
+    size = n_ones + max_add
+    L = np.zeros((size, size))
+    w = np.zeros(size)
+    cols = np.empty(size, dtype=np.int64)
+    values = np.empty(max_add + 1)
+    pos = np.empty(max_add + 1, dtype=np.int64)
+    best_pos = np.full(max_add, -1, dtype=np.int64)
+    value = const
+    for t in range(n_ones):
+        cols[t] = ones[t]
+        value = append_column(Q, c, L, w, cols, t, ones[t], value) + l0
+    best = value if first_lo == 0 else np.inf
+    if max_add == 0:
+        return best, best_pos
+    values[0] = value
+    depth = 0
+    pos[0] = first_lo - 1
+    while depth >= 0:
+        pos[depth] += 1
+        if pos[depth] >= (first_hi if depth == 0 else n_free):
+            depth -= 1
+            continue
+        t = n_ones + depth
+        j = free[pos[depth]]
+        cols[t] = j
+        v = append_column(Q, c, L, w, cols, t, j, values[depth]) + l0
+        values[depth + 1] = v
+        if v < best:
+            best = v
+            for a in range(max_add):
+                best_pos[a] = pos[a] if a <= depth else -1
+        if depth + 1 < max_add and pos[depth] + 1 < n_free:
+            depth += 1
+            pos[depth] = pos[depth - 1]
+    return best, best_pos

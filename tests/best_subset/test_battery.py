@@ -31,14 +31,26 @@ BATTERY = [
 ]
 
 
+def list_supports(monkeypatch, mode):
+    """Where the engine may solve a node by listing its supports: ``"default"``, ``"off"``
+    (every node relaxed, so the relaxations are what is tested) or ``"nodes"`` (not the
+    root: small subtrees below it are listed)."""
+    if mode == "default":
+        return
+    monkeypatch.setattr(BestSubsetProblem, "root_enumeration_limit", -1)
+    monkeypatch.setattr(BestSubsetProblem, "enumeration_limit", -1 if mode == "off" else 30)
+
+
 def box_for(X, y, factor):
     if factor is None:
         return None
     return factor * np.max(np.abs(np.linalg.lstsq(X, y, rcond=None)[0]))
 
 
+@pytest.mark.parametrize("listing", ["default", "off", "nodes"])
 @pytest.mark.parametrize("seed,l0,l2,factor,k", BATTERY)
-def test_engine_matches_brute_force(seed, l0, l2, factor, k):
+def test_engine_matches_brute_force(seed, l0, l2, factor, k, listing, monkeypatch):
+    list_supports(monkeypatch, listing)
     X, y = small_instance(seed)
     M = box_for(X, y, factor)
     engine = solve_best_subset(X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9)
@@ -110,9 +122,12 @@ NODE_CASES = [BATTERY[i] + (0.3, c) for i in (1, 3, 7, 9, 10) for c in ("none", 
 ]
 
 
+@pytest.mark.parametrize("listing", ["off", "nodes"])
 @pytest.mark.parametrize("seed,l0,l2,factor,k,rho,curvature", NODE_CASES)
-def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monkeypatch):
-    """Each node's bound <= the best completion of that node (checked by enumeration)."""
+def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, listing, monkeypatch):
+    """Each node's bound <= the best completion of that node (checked by enumeration); a
+    node solved by listing its supports is bounded by exactly that best completion."""
+    list_supports(monkeypatch, listing)
     X, y = small_instance(seed, p=8, rho=rho)
     M = box_for(X, y, factor)
     if l0 is not None and l2 > 0:
@@ -137,6 +152,9 @@ def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, monk
         if not completions:
             continue
         assert_valid(record.bound, min(completions), scale=0.5 * float(y @ y))
+        if record.relaxation.info.get("listed"):
+            assert record.bound == pytest.approx(min(completions), rel=1e-9)
+            assert record.relaxation.candidate[0] == pytest.approx(min(completions), rel=1e-9)
         # Reduced-cost fixing only removes completions at least as costly as its bound.
         for i in fz:
             sub = [v for S, v in table.items() if ones <= S and not (zeros & S) and i in S]
