@@ -20,7 +20,7 @@ from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
-from ._enumerate import CompletionEnumerator, completion_count
+from ._enumerate import CompletionEnumerator, completion_count, swap_search
 from ._gram import GramCache
 from ._newton import newton_polish
 
@@ -58,6 +58,8 @@ class BestSubsetProblem:
     #: 20 ns per support, the cost of a few relaxation sweeps); the root gets a larger budget.
     enumeration_limit = 200_000
     root_enumeration_limit = 20_000_000
+    #: Active sets up to this size are solved exactly by the active-set kernel first.
+    exact_active_size = 120
 
     def __init__(
         self,
@@ -176,6 +178,7 @@ class BestSubsetProblem:
         support = np.flatnonzero(b0)
         b, r = self.refit(support, b0)
         b, r = self.local_search(b, r, deadline)
+        b, r = self.swap_polish(b, r, deadline)
         return self._as_candidate(b, r)
 
     def initial_incumbent(self, deadline: float):
@@ -264,9 +267,7 @@ class BestSubsetProblem:
         limit = self.root_enumeration_limit if node.depth == 0 else self.enumeration_limit
         if self.p > 2000 or completion_count(free.size, max_add) > limit:
             return None
-        if self._enumerator is None:
-            self._enumerator = CompletionEnumerator(self.X, self.y, self.l2, self.offset)
-        listed = self._enumerator.best(ones, free, max_add, self.l0, deadline)
+        listed = self._listing().best(ones, free, max_add, self.l0, deadline)
         if listed is None:
             return None
         value, support = listed
@@ -282,6 +283,28 @@ class BestSubsetProblem:
             candidate=candidate,
             info={"listed": True},
         )
+
+    def _listing(self) -> CompletionEnumerator:
+        if self._enumerator is None:
+            self._enumerator = CompletionEnumerator(self.X, self.y, self.l2, self.offset)
+        return self._enumerator
+
+    def swap_polish(self, b, r, deadline=np.inf, budget=2e5):
+        """Exact r-swap local search around ``b``'s support (``p <= 2000``): ``(b, r)``.
+
+        ``budget``: supports listed per pass (about 20 ns each), which sets the largest
+        swap size. Kept only when the boxed refit of the support found lowers the objective.
+        """
+        if self.p > 2000 or not np.any(b):
+            return b, r
+        k = self.k if self.cardinality else None
+        _, support = swap_search(
+            self._listing(), np.flatnonzero(b), k, self.l0, budget=budget, deadline=deadline
+        )
+        b_new, r_new = self.refit(support)
+        if self.objective(b_new) < self.objective(b):
+            return b_new, r_new
+        return b, r
 
     def _descend(self, b, r, active, state, lam, tol, deadline=np.inf):
         """Coordinate descent on the active set (Gram form when the cache has room).
@@ -304,6 +327,16 @@ class BestSubsetProblem:
         grad = kern.correlations_of(self.X, r, active)
         args = (self.col_sq[active], state[active], lam, self.l2[active], self.M[active], tol)
         block = None
+        if active.size <= self.exact_active_size:
+            # Solve on the pieces of the relaxed penalty directly: one linear solve per
+            # breakpoint met, where descent crawls on collinear columns.
+            block = np.ascontiguousarray(self.gram.gram[np.ix_(pos, pos)])
+            linear = grad + block @ b_active
+            tol_slope = 1e-12 * max(float(np.max(np.abs(linear), initial=0.0)), 1e-300)
+            kern.relaxation_active_set(
+                block, linear, b_active, *args[1:5], tol_slope, 20 + 5 * active.size
+            )
+            grad = linear - block @ b_active
         for _ in range(40):
             sweeps = kern.relaxation_cd_gram(
                 self.gram.gram, pos, grad, b_active, *args, self.cd_sweeps
@@ -408,6 +441,9 @@ class BestSubsetProblem:
         b, r = self.refit(np.flatnonzero(b), b)
         if node.depth == 0:
             b, r = self.local_search(b, r, deadline)
+            # Wider swaps (three columns at a time on small p) where the root left a gap.
+            wide = incumbent - relaxation.bound > 0.01 * max(abs(incumbent), self.scale * 1e-3)
+            b, r = self.swap_polish(b, r, deadline, budget=5e6 if wide else 2e5)
         return self._as_candidate(b, r)
 
     def branch(self, node: Node, relaxation: Relaxation) -> list[Node]:
