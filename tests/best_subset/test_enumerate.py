@@ -62,3 +62,31 @@ def test_deadline_stops_the_listing(monkeypatch):
     free = np.arange(30)
     assert enumerator.best(free[:0], free, 3, 0.0, deadline=0.0) is None
     assert enumerator.best(free[:0], free, 3, 0.0) is not None
+
+
+@pytest.mark.parametrize("k,l0", [(3, 0.0), (None, 1.5)])
+def test_swap_search_ends_where_no_swap_of_two_improves(k, l0):
+    rng = np.random.default_rng(3)
+    n, p = 40, 12
+    X = rng.standard_normal((n, p))
+    X[:, 5] = X[:, 4] + 0.1 * rng.standard_normal(n)  # correlated pair: swaps matter
+    y = X[:, [1, 4, 8]] @ np.array([2.0, -1.0, 1.5]) + rng.standard_normal(n)
+    l2 = np.full(p, 0.01)
+    enumerator = CompletionEnumerator(X, y, l2, 0.0)
+    start = np.array([0, 2, 3])
+    start_value = ridge_value(X, y, l2, 0.0, l0, start)
+    value, support = _enumerate.swap_search(enumerator, start, k, l0, budget=1e5)
+    assert value == pytest.approx(ridge_value(X, y, l2, 0.0, l0, support), rel=1e-10)
+    assert value < start_value
+    if k is not None:
+        assert support.size <= k
+    others = [j for j in range(p) if j not in support]
+    for r in (1, 2):
+        for out in itertools.combinations(support.tolist(), r):
+            kept = [j for j in support if j not in out]
+            for d in range(r + 1):
+                for added in itertools.combinations(others, d):
+                    neighbour = kept + list(added)
+                    if k is None or len(neighbour) <= k:
+                        v = ridge_value(X, y, l2, 0.0, l0, neighbour)
+                        assert v >= value * (1 - 1e-10)
