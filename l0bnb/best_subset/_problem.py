@@ -60,6 +60,16 @@ class BestSubsetProblem:
     root_enumeration_limit = 20_000_000
     #: Active sets up to this size are solved exactly by the active-set kernel first.
     exact_active_size = 120
+    #: Branching variable: "fractional" (z closest to 1/2); "strong" (the same, but above
+    #: depth ``strong_depth`` while the node's gap exceeds ``strong_gap``, the fractional
+    #: candidate whose two children's relaxations raise the bound most, as a product); or
+    #: "product" (the product of the children's bound increases estimated at the parent's
+    #: dual point, without solving them). Measured on diabetes degree-2, k = 10, 20 s: gap
+    #: 4.46 % / 3.94 % / 4.81 %; HTT medium k = 10 node counts unchanged by "strong" and
+    #: 10x larger with "product".
+    branching = "strong"
+    strong_depth = 3
+    strong_gap = 0.05
 
     def __init__(
         self,
@@ -185,6 +195,7 @@ class BestSubsetProblem:
         return self.start_from(np.zeros(self.p), deadline)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        self._deadline, self._cutoff = deadline, cutoff
         state = self._state(node)
         listed = self._list_completions(node, state, deadline)
         if listed is not None:
@@ -453,7 +464,18 @@ class BestSubsetProblem:
         ones = np.concatenate([node.state[1], info.get("force_one", _EMPTY)])
         frac[zeros] = 0.0
         frac[ones] = 0.0
-        i = int(np.argmax(frac))
+        gain_zero, gain_one = info.get("child_gain", (np.zeros(self.p), np.zeros(self.p)))
+        wide_gap = self._cutoff - relaxation.bound > self.strong_gap * abs(self._cutoff)
+        if self.branching == "strong" and node.depth < self.strong_depth and wide_gap:
+            i = self._strong_branch(node, relaxation, frac, zeros, ones)
+        elif self.branching == "product" and "child_gain" in info:
+            # Product of the two children's certified bound increases (at the parent's dual
+            # point) among fractional coordinates: a free stand-in for strong branching.
+            floor = 1e-9 * self.scale
+            score = np.maximum(gain_zero, floor) * np.maximum(gain_one, floor)
+            i = int(np.argmax(np.where(frac > 0.0, score, -1.0)))
+        else:
+            i = int(np.argmax(frac))
         if frac[i] <= 0.0:
             # No fractional coordinate left free (cardinality form, support above k): branch
             # on the smallest free nonzero coefficient, the likeliest to leave the support.
@@ -468,7 +490,6 @@ class BestSubsetProblem:
         b[zeros] = 0.0
         support = np.flatnonzero(b)
         warm = (support, b[support], info["active"], info["lam"])
-        gain_zero, gain_one = info.get("child_gain", (np.zeros(self.p), np.zeros(self.p)))
         zero_child = Node(
             bound=relaxation.bound + gain_zero[i],
             depth=node.depth + 1,
@@ -492,6 +513,29 @@ class BestSubsetProblem:
             free[i] = False
             one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
         return children
+
+    def _strong_branch(self, node, relaxation, frac, zeros, ones, candidates=8):
+        """Coordinate whose two children's relaxed bounds have the largest product."""
+        order = np.argsort(-frac, kind="stable")[:candidates]
+        order = order[frac[order] > 0.0]
+        if order.size == 0:
+            return int(np.argmax(frac))
+        b = relaxation.solution.copy()
+        b[zeros] = 0.0
+        support = np.flatnonzero(b)
+        warm = (support, b[support], relaxation.info["active"], relaxation.info["lam"])
+        base = relaxation.bound
+        best, best_score = int(order[0]), -1.0
+        for i in order:
+            gains = []
+            for state in ((np.append(zeros, i), ones), (zeros, np.append(ones, i))):
+                child = Node(bound=base, depth=node.depth + 1, state=state, warm=warm)
+                bound = self.relax(child, np.inf, self._deadline).bound
+                gains.append(max(bound - base, 1e-9 * self.scale))
+            score = gains[0] * gains[1]
+            if score > best_score:
+                best, best_score = int(i), score
+        return best
 
     def refit(self, support: np.ndarray, start: np.ndarray | None = None):
         """Box-constrained ridge fit on ``support``: returns ``(b, r)``.

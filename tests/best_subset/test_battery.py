@@ -166,6 +166,32 @@ def test_every_node_bound_is_valid(seed, l0, l2, factor, k, rho, curvature, list
                 assert min(sub) >= removed * (1 - 1e-9) - 1e-12
 
 
+@pytest.mark.parametrize("branching", ["fractional", "strong", "product"])
+@pytest.mark.parametrize("case", [NODE_CASES[i] for i in (0, 4, 10, 13, 14)])
+def test_branching_rules_reach_the_optimum_with_valid_bounds(case, branching, monkeypatch):
+    seed, l0, l2, factor, k, rho, curvature = case
+    list_supports(monkeypatch, "off")
+    monkeypatch.setattr(BestSubsetProblem, "branching", branching)
+    monkeypatch.setattr(BestSubsetProblem, "strong_gap", 0.0)  # strong branching everywhere
+    monkeypatch.setattr(BestSubsetProblem, "strong_depth", 100)
+    X, y = small_instance(seed, p=8, rho=rho)
+    M = box_for(X, y, factor)
+    records = record_relaxations(BestSubsetProblem, monkeypatch)
+    result = solve_best_subset(
+        X, y, l0=l0, l2=l2, M=M, n_nonzero_coefs=k, gap_tol=1e-9, curvature=curvature
+    )
+    table = support_objectives(X, y, l0, l2, result.info["boxes"], k)
+    optimum = min(table.values())
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(optimum, rel=1e-7)
+    assert len(records) > 1
+    for record in records:
+        zeros, ones = set(record.state[0].tolist()), set(record.state[1].tolist())
+        completions = [v for S, v in table.items() if ones <= S and not (zeros & S)]
+        if completions:
+            assert_valid(record.bound, min(completions), scale=0.5 * float(y @ y))
+
+
 def test_same_answer_and_node_count_on_repeat():
     X, y = small_instance(21, n=60, p=30, k_true=5)
     first = solve_best_subset(X, y, l0=1.0, l2=0.01)
