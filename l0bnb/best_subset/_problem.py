@@ -109,6 +109,8 @@ class BestSubsetProblem:
         #: Multiplier updates per node relaxation in the cardinality form.
         self.max_multiplier_rounds = 6
         self._enumerator = None
+        #: Listing needs the full Gram matrix: at most 2000 columns and a few Gflop to form.
+        self.can_list = self.p <= 2000 and self.n * self.p * self.p <= 4e9
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
 
     # ---- helpers -----------------------------------------------------------------------
@@ -276,7 +278,7 @@ class BestSubsetProblem:
         free = np.flatnonzero(state == FREE)
         max_add = self.k - ones.size if self.cardinality else free.size
         limit = self.root_enumeration_limit if node.depth == 0 else self.enumeration_limit
-        if self.p > 2000 or completion_count(free.size, max_add) > limit:
+        if not self.can_list or completion_count(free.size, max_add) > limit:
             return None
         listed = self._listing().best(ones, free, max_add, self.l0, deadline)
         if listed is None:
@@ -301,12 +303,12 @@ class BestSubsetProblem:
         return self._enumerator
 
     def swap_polish(self, b, r, deadline=np.inf, budget=2e5):
-        """Exact r-swap local search around ``b``'s support (``p <= 2000``): ``(b, r)``.
+        """Exact r-swap local search around ``b``'s support (``can_list``): ``(b, r)``.
 
         ``budget``: supports listed per pass (about 20 ns each), which sets the largest
         swap size. Kept only when the boxed refit of the support found lowers the objective.
         """
-        if self.p > 2000 or not np.any(b):
+        if not self.can_list or not np.any(b):
             return b, r
         k = self.k if self.cardinality else None
         _, support = swap_search(
