@@ -109,8 +109,9 @@ class BestSubsetProblem:
         #: Multiplier updates per node relaxation in the cardinality form.
         self.max_multiplier_rounds = 6
         self._enumerator = None
-        #: Listing needs the full Gram matrix: at most 2000 columns and a few Gflop to form.
-        self.can_list = self.p <= 2000 and self.n * self.p * self.p <= 4e9
+        #: Listing needs the full Gram matrix, formed once per problem (paths and CV build
+        #: many): only where that costs a few tens of milliseconds.
+        self.can_list = self.n * self.p * self.p <= 2e8
         #: Coefficients of a known good solution (set by the caller) used as first incumbent.
 
     # ---- helpers -----------------------------------------------------------------------
