@@ -19,6 +19,7 @@ from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
+from ._curvature import balanced_shift
 from ._kernels import FREE, ONE, ZERO
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -57,6 +58,7 @@ def compile_kernels() -> None:
     L = 1.0 / np.diag(S)
     # Index lists come both contiguous (concatenations) and strided (np.nonzero).
     pairs = [(np.array([0, 0, 1]), np.array([1, 2, 2])), np.nonzero(np.triu(S, 1))]
+    D = np.full(3, 0.1)
     for M, (rows, cols) in zip((np.inf, 1.0), pairs, strict=True):
         W, quad = kern.product_with(S, T)
         W2, _ = _products(S, np.ones((3, 3)))
@@ -65,13 +67,13 @@ def compile_kernels() -> None:
         kern.l0_sweep(S, T, W, quad, rows, cols, state, 0.1, 0.1, M)
         kern.best_row_swap(S, T, W, quad, 0, 1, state, 0.1, 0.1, M)
         Z = np.zeros((3, 3))
-        kern.hull_sweep(S, T, W, quad, Z, rows, cols, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_value(T, quad, Z, state, L, 0.1, 0.1, 0.1)
-        bound, _, kappa = kern.hull_dual_bound(T, W, quad, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_dual_bound(T, W2, quad, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_violators(T, W, state, L, 0.1, 0.1, M, 0.1)
+        kern.hull_sweep(S, T, W, quad, Z, rows, cols, state, L, 0.1, 0.1, M, D)
+        kern.hull_value(T, quad, Z, state, L, 0.1, 0.1, D)
+        bound, _, kappa = kern.hull_dual_bound(T, W, quad, state, L, 0.1, 0.1, M, D)
+        kern.hull_dual_bound(T, W2, quad, state, L, 0.1, 0.1, M, D)
+        kern.hull_violators(T, W, state, L, 0.1, 0.1, M, D)
         kern.hull_reduced_costs(
-            T, W.copy(order="F"), state, kappa, L, 0.1, 0.1, M, 0.1, bound, bound + 1.0
+            T, W.copy(order="F"), state, kappa, L, 0.1, 0.1, M, D, bound, bound + 1.0
         )
     _compiled = True
 
@@ -88,14 +90,6 @@ def _dense(p: int, warm) -> np.ndarray:
     T[rows, cols] = values
     T[cols, rows] = values
     return T
-
-
-def curvature_shift(S: np.ndarray) -> float:
-    """The largest safe ``delta``: slightly below ``lambda_min(S)`` (0 if S is singular)."""
-    smallest = float(np.linalg.eigvalsh(S)[0])
-    if smallest <= 1e-10 * float(np.max(np.diag(S))):
-        return 0.0
-    return smallest * (1.0 - 1e-6)
 
 
 class GraphL0Problem:
@@ -127,7 +121,10 @@ class GraphL0Problem:
         self.relax_tol = float(relax_tol)
         self.start = start
         self.L = 1.0 / np.diag(self.S)
-        self.delta = curvature_shift(self.S)
+        # The curvature moved into the edge terms; computed inside the time limit (first
+        # use), since it costs O(p^3) per Newton step.
+        self._D = None
+        self._no_shift = np.zeros(self.p)
         self.root_warm = None
         self._seen_supports: set[bytes] = set()
         self.n_heuristic_calls = 0
@@ -136,6 +133,16 @@ class GraphL0Problem:
         self._dual_cost = 0.0
         self._sweep_cost = 0.0
         self.root_floor = -np.inf
+
+    @property
+    def D(self) -> np.ndarray:
+        """Diagonal curvature of S moved into the edge terms (``S - diag(D)`` is PSD)."""
+        return self.ensure_curvature(np.inf)
+
+    def ensure_curvature(self, deadline: float) -> np.ndarray:
+        if self._D is None:
+            self._D = balanced_shift(self.S, deadline)
+        return self._D
 
     def describe(self) -> list[str]:
         box = "none" if not np.isfinite(self.M) else f"{self.M:.4g}"
@@ -213,6 +220,7 @@ class GraphL0Problem:
         return self.objective(T), T
 
     def initial_incumbent(self, deadline: float):
+        self.ensure_curvature(deadline)
         state = np.full((self.p, self.p), FREE, dtype=np.int8)
         np.fill_diagonal(state, ONE)
         # A root bound before any search (finite at the diagonal start); timing it tells
@@ -252,6 +260,7 @@ class GraphL0Problem:
         return Node(bound=-np.inf, depth=0, state=(_EMPTY, _EMPTY), warm=None)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        self.ensure_curvature(deadline)
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:
@@ -270,7 +279,7 @@ class GraphL0Problem:
         in_active[ones_i, ones_j] = True
         in_active[state == ZERO] = False
         in_active = np.triu(in_active, 1)
-        args = (self.l0, self.l2, self.M, self.delta)
+        args = (self.l0, self.l2, self.M, self.D)
         bound, primal, sweep_tol, kappa = -np.inf, np.inf, 1e-4, None
         if node.depth == 0:
             bound = self.root_floor
@@ -297,7 +306,7 @@ class GraphL0Problem:
                 # Out of time before the first sweep: T and Z do not match yet, so there is
                 # a bound but no relaxed solution to value, fix or call integral.
                 return self._finish(state, T, Z, bound, np.inf, solved=False)
-            primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.delta)
+            primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.D)
             if bound >= cutoff or expired(deadline - self._dual_cost - self._sweep_cost):
                 break
             if n_violators:
@@ -331,14 +340,12 @@ class GraphL0Problem:
         # Fresh products each time: incremental updates drift by rounding.
         W, quad = _products(self.S, T)
         args = (self.l0, self.l2, self.M)
-        bound, violators, kappa = kern.hull_dual_bound(
-            T, W, quad, state, self.L, *args, self.delta
-        )
+        bound, violators, kappa = kern.hull_dual_bound(T, W, quad, state, self.L, *args, self.D)
         if not np.isfinite(bound):
             T0, W0, quad0 = T.copy(), W.copy(order="F"), quad.copy()
             kern.l0_sweep(self.S, T0, W0, quad0, _EMPTY, _EMPTY, state, *args)
             W0, quad0 = _products(self.S, T0)
-            bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, 0.0)[0]
+            bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, self._no_shift)[0]
             kappa = None
         self._dual_cost = time.perf_counter() - started
         return bound, kappa, violators, W, quad
@@ -360,7 +367,7 @@ class GraphL0Problem:
         """Fix pairs whose opposite child the node's dual point already prunes."""
         T, W = dual_point
         rows, cols, fixed, removed = kern.hull_reduced_costs(
-            T, W, state, kappa, self.L, self.l0, self.l2, self.M, self.delta, bound, cutoff
+            T, W, state, kappa, self.L, self.l0, self.l2, self.M, self.D, bound, cutoff
         )
         relaxation.info["fixed"] = (rows * self.p + cols, fixed)
         relaxation.removed_bound = float(removed.min()) if removed.size else np.inf
