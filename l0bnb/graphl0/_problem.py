@@ -261,6 +261,10 @@ class GraphL0Problem:
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         self.ensure_curvature(deadline)
+        if np.isfinite(node.bound) and expired(deadline - self._dual_cost):
+            # Too late for even one bound evaluation (it returned up to 0.1 s after a 5 s
+            # limit at p = 1000): the node keeps its parent's bound, unsolved.
+            return self._unsolved(node)
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:
@@ -349,6 +353,19 @@ class GraphL0Problem:
             kappa = None
         self._dual_cost = time.perf_counter() - started
         return bound, kappa, violators, W, quad
+
+    def _unsolved(self, node: Node) -> Relaxation:
+        """The node as it came, with its parent's bound and nothing to branch on."""
+        warm = node.warm if node.warm is not None else self.root_warm
+        T = self._diagonal_start() if warm is None else _dense(self.p, warm)
+        return Relaxation(
+            bound=float(node.bound),
+            value=np.inf,
+            solution=T,
+            integral=False,
+            candidate=None,
+            info={"frac": np.zeros((self.p, self.p)), "z": np.zeros((self.p, self.p))},
+        )
 
     def _finish(self, state, T, Z, bound, primal, solved=True) -> Relaxation:
         upper = np.triu(state == FREE, 1)

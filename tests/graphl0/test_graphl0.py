@@ -224,6 +224,18 @@ def test_relaxation_out_of_time_still_returns_a_finite_valid_bound(case, enumera
     assert problem.root_floor <= min(values.values()) + 1e-9
 
 
+def test_a_child_relaxed_after_the_deadline_keeps_its_parents_bound_without_work(enumerated):
+    S, box, _ = enumerated[0]
+    problem = GraphL0Problem(S, 0.05, 0.05, box)
+    problem.initial_incumbent(np.inf)
+    zeros, ones = np.array([1]), np.array([2])
+    node = Node(bound=-3.25, depth=2, state=(zeros, ones), warm=problem.root_warm)
+    relaxation = problem.relax(node, np.inf, deadline=0.0)
+    assert relaxation.bound == -3.25 and not relaxation.integral
+    (child,) = problem.branch(node, relaxation)
+    assert child.state[0].tolist() == [1] and child.state[1].tolist() == [2]
+
+
 def _sparse_of(T):
     rows, cols = np.nonzero(np.triu(T, 1))
     return rows, cols, T[rows, cols].copy(), np.diag(T).copy()
