@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import combinations
 
 import numpy as np
@@ -190,6 +191,8 @@ def test_balanced_shift_is_proved_feasible_and_beats_the_uniform_shift():
         assert np.linalg.eigvalsh(S - np.diag(D))[0] >= 0.0
         assert np.sum(np.log(D)) >= np.sum(np.log(uniform))
         assert D.sum() > 1.2 * uniform.sum()
+    # Without time for even lambda_min, nothing moves (still valid, only weaker).
+    assert not balanced_shift(S, deadline=time.perf_counter()).any()
     # n <= p: S is singular, nothing can move.
     data = make_graphical_instance(20, 30, "banded", seed=0)
     X = data.X - data.X.mean(0)
