@@ -19,12 +19,15 @@ from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
-from ._curvature import balanced_shift
+from ._curvature import balanced_shift, uniform_shift
 from ._kernels import FREE, ONE, ZERO
 
 _EMPTY = np.empty(0, dtype=np.int64)
 #: Nodes between two runs of the node heuristic.
 HEURISTIC_PERIOD = 10
+#: The first node heuristic (from the dense root relaxation) took 2 to 2.3 times the initial
+#: one (from the diagonal) at p = 1000 and 2000.
+INITIAL_HEURISTIC_FACTOR = 3.0
 
 
 def _products(S: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +124,10 @@ class GraphL0Problem:
         self.relax_tol = float(relax_tol)
         self.start = start
         self.L = 1.0 / np.diag(self.S)
-        # The curvature moved into the edge terms; computed inside the time limit (first
-        # use), since it costs O(p^3) per Newton step.
+        # The curvature moved into the edge terms: lambda_min(S) here, before the clock (as
+        # it always was: at p = 1000 and a 1 s limit the root then gets all of the second),
+        # its refinement on first use inside the time limit (O(p^3) per Newton step).
+        self._uniform = uniform_shift(self.S)
         self._D = None
         self._no_shift = np.zeros(self.p)
         self.root_warm = None
@@ -132,6 +137,12 @@ class GraphL0Problem:
         # sweeping early enough to evaluate their final bound before the deadline.
         self._dual_cost = 0.0
         self._sweep_cost = 0.0
+        self._timed_size = 0
+        self._setup_cost = 0.0
+        self._finish_cost = 0.0
+        # Seconds a node heuristic may take: measured after each call; before the first, a
+        # multiple of the initial heuristic's (a relaxed start is denser than the diagonal).
+        self._heuristic_cost = 0.0
         self.root_floor = -np.inf
 
     @property
@@ -141,7 +152,7 @@ class GraphL0Problem:
 
     def ensure_curvature(self, deadline: float) -> np.ndarray:
         if self._D is None:
-            self._D = balanced_shift(self.S, deadline)
+            self._D = balanced_shift(self.S, deadline, self._uniform)
         return self._D
 
     def describe(self) -> list[str]:
@@ -233,14 +244,19 @@ class GraphL0Problem:
             np.clip(T, -self.M, self.M, out=T, where=~np.eye(self.p, dtype=bool))
         else:
             T = self._diagonal_start()
+        started = time.perf_counter()
         T = self.l0_descent(T, state, deadline)
         T = self.swap_search(T, state, deadline)
+        self._heuristic_cost = INITIAL_HEURISTIC_FACTOR * (time.perf_counter() - started)
         self.root_warm = _sparse(T)
         return self._candidate(T)
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
-        if expired(deadline):
+        # Skipped when it would not finish: started 0.23 s before a 10 s limit at p = 2000,
+        # the root's heuristic returned 0.46 s after it.
+        if expired(deadline - self._heuristic_cost):
             return None
+        started = time.perf_counter()
         T_rel = relaxation.solution
         support = np.triu(T_rel, 1) != 0
         key = np.flatnonzero(support).tobytes()
@@ -252,7 +268,9 @@ class GraphL0Problem:
         T = self.l0_descent(T_rel.copy(), state, deadline)
         if node.depth == 0:
             T = self.swap_search(T, state, deadline)
-        return self._candidate(T)
+        candidate = self._candidate(T)
+        self._heuristic_cost = max(self._heuristic_cost, time.perf_counter() - started)
+        return candidate
 
     # ---- relaxation --------------------------------------------------------------------
 
@@ -261,10 +279,15 @@ class GraphL0Problem:
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         self.ensure_curvature(deadline)
-        if np.isfinite(node.bound) and expired(deadline - self._dual_cost):
+        if np.isfinite(node.bound) and expired(deadline - self._dual_cost - self._frame_cost()):
             # Too late for even one bound evaluation (it returned up to 0.1 s after a 5 s
-            # limit at p = 1000): the node keeps its parent's bound, unsolved.
-            return self._unsolved(node)
+            # limit at p = 1000): the node keeps its parent's bound, unsolved. Waiting out
+            # the few moments left lets the search stop at the deadline; returning at once
+            # made it relax the same node again and again, counting empty nodes.
+            relaxation = self._unsolved(node)
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+            return relaxation
+        started = time.perf_counter()
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:
@@ -290,15 +313,21 @@ class GraphL0Problem:
         # Sweeping stops while one more sweep and the final bound still fit before the
         # deadline, so a relaxation returns its bound on time (no pass after the deadline).
         W, quad = _products(self.S, T)
+        # Setting up and finishing a node cost 0.1 to 0.3 s at p = 2000 (more when memory
+        # is being reclaimed): timed too, so the last node does not start or end late.
+        self._setup_cost = max(self._setup_cost, time.perf_counter() - started)
         swept = False
         for _ in range(200):
             rows, cols = np.nonzero(in_active)
+            reserve = self._reserve(rows.size)
             for _ in range(1000):
-                if expired(deadline - self._dual_cost - self._sweep_cost):
+                if expired(deadline - reserve):
                     break
                 started = time.perf_counter()
                 move = kern.hull_sweep(self.S, T, W, quad, Z, rows, cols, state, self.L, *args)
                 self._sweep_cost = time.perf_counter() - started
+                self._timed_size = rows.size
+                reserve = self._reserve(rows.size)
                 swept = True
                 if move < sweep_tol:
                     break
@@ -311,7 +340,7 @@ class GraphL0Problem:
                 # a bound but no relaxed solution to value, fix or call integral.
                 return self._finish(state, T, Z, bound, np.inf, solved=False)
             primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.D)
-            if bound >= cutoff or expired(deadline - self._dual_cost - self._sweep_cost):
+            if bound >= cutoff or expired(deadline - reserve):
                 break
             if n_violators:
                 v_rows, v_cols, excess = kern.hull_violators(T, W, state, self.L, *args)
@@ -330,6 +359,21 @@ class GraphL0Problem:
             if not relaxation.integral and not expired(deadline - 3.0 * self._dual_cost):
                 self._fix_by_reduced_costs(relaxation, state, dual_point, kappa, bound, cutoff)
         return relaxation
+
+    def _reserve(self, size: int) -> float:
+        """Seconds to keep for one more sweep and a bound over an active set of ``size``.
+
+        Both were timed over the last active set; the set doubles between passes, and the
+        next sweep and bound took up to 1.6 times the timed ones (p = 2000, n = 1000: the
+        root returned 0.23 s after a 10 s limit), so they are scaled by the growth.
+        """
+        # Each also has a part that does not grow with the set, about p pairs' worth.
+        growth = max(1.0, (size + self.p) / (self._timed_size + self.p))
+        return growth * (self._dual_cost + self._sweep_cost) + self._frame_cost()
+
+    def _frame_cost(self) -> float:
+        """Seconds a relaxation spends before its first sweep and after its last bound."""
+        return self._setup_cost + self._finish_cost
 
     def _timed_dual(self, T, state):
         """Fresh products and the node's dual bound at T; times it for the deadline.
@@ -368,6 +412,12 @@ class GraphL0Problem:
         )
 
     def _finish(self, state, T, Z, bound, primal, solved=True) -> Relaxation:
+        started = time.perf_counter()
+        relaxation = self._relaxation(state, T, Z, bound, primal, solved)
+        self._finish_cost = max(self._finish_cost, time.perf_counter() - started)
+        return relaxation
+
+    def _relaxation(self, state, T, Z, bound, primal, solved) -> Relaxation:
         upper = np.triu(state == FREE, 1)
         frac = np.where(upper, np.minimum(Z, 1.0 - Z), 0.0)
         integral = solved and bool(frac.max(initial=0.0) <= 1e-9)
