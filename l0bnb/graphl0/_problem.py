@@ -124,9 +124,9 @@ class GraphL0Problem:
         self.relax_tol = float(relax_tol)
         self.start = start
         self.L = 1.0 / np.diag(self.S)
-        # The curvature moved into the edge terms: lambda_min(S) here, before the clock (as
-        # it always was: at p = 1000 and a 1 s limit the root then gets all of the second),
-        # its refinement on first use inside the time limit (O(p^3) per Newton step).
+        # The curvature moved into the edge terms: lambda_min(S) here, before the search
+        # clock starts (as before D was refined), the refinement on first use inside the
+        # time limit (O(p^3) per Newton step).
         self._uniform = uniform_shift(self.S)
         self._D = None
         self._no_shift = np.zeros(self.p)
@@ -151,6 +151,7 @@ class GraphL0Problem:
         return self.ensure_curvature(np.inf)
 
     def ensure_curvature(self, deadline: float) -> np.ndarray:
+        """Compute D on first use, with the time left before ``deadline``; return it."""
         if self._D is None:
             self._D = balanced_shift(self.S, deadline, self._uniform)
         return self._D
