@@ -239,6 +239,17 @@ def test_a_child_relaxed_after_the_deadline_keeps_its_parents_bound_without_work
     assert child.state[0].tolist() == [1] and child.state[1].tolist() == [2]
 
 
+def test_node_heuristic_is_skipped_when_its_measured_cost_does_not_fit(enumerated):
+    S, box, _ = enumerated[0]
+    problem = GraphL0Problem(S, 0.05, 0.05, box)
+    problem.initial_incumbent(np.inf)
+    relaxation = problem.relax(problem.root(), np.inf, np.inf)
+    problem._heuristic_cost = 5.0
+    soon = time.perf_counter() + 1.0
+    assert problem.heuristic(problem.root(), relaxation, np.inf, soon) is None
+    assert problem.heuristic(problem.root(), relaxation, np.inf, soon + 10.0) is not None
+
+
 def _sparse_of(T):
     rows, cols = np.nonzero(np.triu(T, 1))
     return rows, cols, T[rows, cols].copy(), np.diag(T).copy()
