@@ -223,37 +223,42 @@ def best_row_swap(S, T, W, quad, i, j, state, l0, l2, M):
 
 # ---- the curvature-hull relaxation ---------------------------------------------------------
 #
-# With delta <= lambda_min(S), G = G~ + sum_i delta ||v_i||^2 / T_ii where G~ (S replaced by
-# Q_i = S - delta I + delta e_i e_i' in column i) stays convex. Every optimum has
-# T_ii >= L_i = 1 / S_ii, and over T_ii >= L_i the convex hull of an edge's share
-# delta x^2 / T_ii with its indicator z is delta x^2 / (T_ii - (1 - z) L_i). An edge then costs
+# With a diagonal D >= 0 and S - diag(D) positive semidefinite, G = G~ + sum_i sum_{j != i}
+# D_j T_ji^2 / T_ii where G~ (S replaced by Q_i = S - diag(D) + D_i e_i e_i' in column i)
+# stays convex. Every optimum has T_ii >= L_i = 1 / S_ii, and over T_ii >= L_i the convex hull
+# of an edge's share D_j x^2 / T_ii with its indicator z is D_j x^2 / (T_ii - (1 - z) L_i).
+# An edge (i, j) then costs
 #
-#     P(x, z) = l0 z + l2 x^2 / z + delta x^2 / y_i + delta x^2 / y_j,  y_k = T_kk - (1-z) L_k,
+#     P(x, z) = l0 z + l2 x^2 / z + D_j x^2 / y_i + D_i x^2 / y_j,  y_k = T_kk - (1-z) L_k,
 #
 # with |x| <= M z: exact at z in {0, 1}, convex, and much stronger than the perspective of the
-# ridge term alone when l2 is small against the curvature of G. delta = 0 gives back the
-# plain perspective relaxation.
+# ridge term alone when l2 is small against the curvature of G. D = lambda_min(S) (1, ..., 1)
+# is the uniform shift; a larger-trace D (from a max-trace problem) moves more curvature;
+# D = 0 gives back the plain perspective relaxation.
 
 
 @njit(cache=True, nogil=True)
-def hull_curvature(z, di, dj, Li, Lj, l2, delta):
-    """``c(z)`` with ``P = l0 z + c x^2`` at fixed z > 0, and its partials in z, T_ii, T_jj."""
+def hull_curvature(z, di, dj, Li, Lj, l2, ei, ej):
+    """``c(z)`` with ``P = l0 z + c x^2`` at fixed z > 0, and its partials in z, T_ii, T_jj.
+
+    ``ei = D_j`` is the shift over ``y_i`` (column i's share), ``ej = D_i`` over ``y_j``.
+    """
     # (d - L) + z L, not d - (1 - z) L: at d = L and tiny z the latter rounds to 0.
     yi = (di - Li) + z * Li
     yj = (dj - Lj) + z * Lj
-    c = delta / yi + delta / yj
-    dz = -delta * Li / (yi * yi) - delta * Lj / (yj * yj)
+    c = ei / yi + ej / yj
+    dz = -ei * Li / (yi * yi) - ej * Lj / (yj * yj)
     if l2 > 0.0:
         c += l2 / z
         dz -= l2 / (z * z)
-    return c, dz, -delta / (yi * yi), -delta / (yj * yj)
+    return c, dz, -ei / (yi * yi), -ej / (yj * yj)
 
 
 @njit(cache=True, nogil=True)
-def _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta):
+def _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, ei, ej):
     """At fixed z: ``(value, x, d value / dz, d value / dT_ii, d value / dT_jj)`` of
     ``l0 z + min_{|x| <= M z} (A + c(z)) x^2 + B x``."""
-    c, cz, ci, cj = hull_curvature(z, di, dj, Li, Lj, l2, delta)
+    c, cz, ci, cj = hull_curvature(z, di, dj, Li, Lj, l2, ei, ej)
     q = A + c
     limit = M * z
     # No curvature (l2 = 0 and no shift): the linear term alone puts x on the box.
@@ -293,7 +298,7 @@ def _entry_slope(B, l0, l2, M):
 
 
 @njit(cache=True, nogil=True)
-def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, delta):
+def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, ei, ej):
     """Minimize the edge value over (x, z): returns ``(value, x, z, slope, g_i, g_j)``.
 
     ``slope`` is the z-derivative at the minimizer (a one-sided lower bound at z = 0) and
@@ -302,12 +307,12 @@ def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, delta):
     if state == ZERO:
         return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     if state == ONE:
-        value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+        value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, ei, ej)
         return value, x, 1.0, 0.0, gi, gj
     start = _entry_slope(B, l0, l2, M)
     if start >= 0.0:
         return 0.0, 0.0, 0.0, start, 0.0, 0.0
-    value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+    value, x, slope, gi, gj = _edge_at(1.0, A, B, di, dj, Li, Lj, l0, l2, M, ei, ej)
     if slope <= 0.0:
         return value, x, 1.0, slope, gi, gj
     # The slope is increasing in z: Illinois false position on the bracket (a few steps
@@ -323,7 +328,7 @@ def hull_edge(A, B, state, di, dj, Li, Lj, l0, l2, M, delta):
             secant = lo - f_lo * (hi - lo) / (f_hi - f_lo)
             margin = 0.01 * (hi - lo)
             z = min(max(secant, lo + margin), hi - margin)
-        value, x, slope, gi, gj = _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, delta)
+        value, x, slope, gi, gj = _edge_at(z, A, B, di, dj, Li, Lj, l0, l2, M, ei, ej)
         if slope > 0.0:
             hi, f_hi = z, slope
             if side == 1:
@@ -353,20 +358,20 @@ def _set_diagonal(S, T, W, quad, i, new):
 
 
 @njit(cache=True, nogil=True)
-def _diagonal_slope(d, sii, c_off, Li, xs, zs, count, delta):
-    """Derivative in T_ii of ``-log d + S_ii d + c_off / d + sum delta x^2 / (d - (1-z) L)``."""
+def _diagonal_slope(d, sii, c_off, Li, xs, zs, es, count):
+    """Derivative in T_ii of ``-log d + S_ii d + c_off / d + sum e x^2 / (d - (1-z) L)``."""
     g = -1.0 / d + sii - c_off / (d * d)
     h = 1.0 / (d * d) + 2.0 * c_off / (d * d * d)
     for k in range(count):
         y = (d - Li) + zs[k] * Li
-        t = delta * xs[k] * xs[k]
+        t = es[k] * xs[k] * xs[k]
         g -= t / (y * y)
         h += 2.0 * t / (y * y * y)
     return g, h
 
 
 @njit(cache=True, nogil=True)
-def _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs):
+def _hull_diagonal(S, T, W, quad, Z, i, L, D, xs, zs, es):
     """Minimize the relaxation over ``T_ii >= L_i`` (safeguarded Newton); return the move."""
     p = S.shape[0]
     d = T[i, i]
@@ -376,27 +381,28 @@ def _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs):
     count = 0
     for j in range(p):
         if j != i and T[j, i] != 0.0:
-            vv += T[j, i] * T[j, i]
+            vv += D[j] * T[j, i] * T[j, i]
             xs[count] = T[j, i]
             zs[count] = Z[j, i]
+            es[count] = D[j]
             count += 1
-    c_off = quad[i] - 2.0 * d * q - sii * d * d - delta * vv
+    c_off = quad[i] - 2.0 * d * q - sii * d * d - vv
     if c_off < 0.0:
         c_off = 0.0
     Li = L[i]
-    g, h = _diagonal_slope(Li, sii, c_off, Li, xs, zs, count, delta)
+    g, h = _diagonal_slope(Li, sii, c_off, Li, xs, zs, es, count)
     if g >= 0.0:
         return abs(_set_diagonal(S, T, W, quad, i, Li)) / Li
     lo = Li
     hi = max(d, Li) * 2.0
-    g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, count, delta)
+    g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, es, count)
     while g < 0.0:
         lo = hi
         hi *= 2.0
-        g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, count, delta)
+        g, h = _diagonal_slope(hi, sii, c_off, Li, xs, zs, es, count)
     x = min(max(d, lo), hi)
     for _ in range(100):
-        g, h = _diagonal_slope(x, sii, c_off, Li, xs, zs, count, delta)
+        g, h = _diagonal_slope(x, sii, c_off, Li, xs, zs, es, count)
         if g > 0.0:
             hi = x
         else:
@@ -412,7 +418,7 @@ def _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs):
 
 
 @njit(cache=True, nogil=True)
-def hull_sweep(S, T, W, quad, Z, rows, cols, state, L, l0, l2, M, delta):
+def hull_sweep(S, T, W, quad, Z, rows, cols, state, L, l0, l2, M, D):
     """One CD pass of the hull relaxation: each listed edge jointly in (x, z), then every
     diagonal over ``T_ii >= L_i``. Returns the largest relative move."""
     biggest = 0.0
@@ -420,11 +426,11 @@ def hull_sweep(S, T, W, quad, Z, rows, cols, state, L, l0, l2, M, delta):
         i = rows[k]
         j = cols[k]
         a, b = edge_coefficients(S, T, W, i, j)
-        A = a - delta * (1.0 / T[i, i] + 1.0 / T[j, j])
+        A = a - D[j] / T[i, i] - D[i] / T[j, j]
         if A < 0.0:
             A = 0.0
         _, x, z, _, _, _ = hull_edge(
-            A, b, state[i, j], T[i, i], T[j, j], L[i], L[j], l0, l2, M, delta
+            A, b, state[i, j], T[i, i], T[j, j], L[i], L[j], l0, l2, M, D[j], D[i]
         )
         Z[i, j] = z
         Z[j, i] = z
@@ -434,15 +440,16 @@ def hull_sweep(S, T, W, quad, Z, rows, cols, state, L, l0, l2, M, delta):
     p = S.shape[0]
     xs = np.empty(p)
     zs = np.empty(p)
+    es = np.empty(p)
     for i in range(p):
-        move = _hull_diagonal(S, T, W, quad, Z, i, L, delta, xs, zs)
+        move = _hull_diagonal(S, T, W, quad, Z, i, L, D, xs, zs, es)
         if move > biggest:
             biggest = move
     return biggest
 
 
 @njit(cache=True, nogil=True)
-def hull_value(T, quad, Z, state, L, l0, l2, delta):
+def hull_value(T, quad, Z, state, L, l0, l2, D):
     """The hull relaxation's objective at (T, Z)."""
     p = T.shape[0]
     total = 0.0
@@ -450,8 +457,8 @@ def hull_value(T, quad, Z, state, L, l0, l2, delta):
         vv = 0.0
         for j in range(p):
             if j != i:
-                vv += T[j, i] * T[j, i]
-        total += -np.log(T[i, i]) + (quad[i] - delta * vv) / T[i, i]
+                vv += D[j] * T[j, i] * T[j, i]
+        total += -np.log(T[i, i]) + (quad[i] - vv) / T[i, i]
     for i in range(p):
         for j in range(i + 1, p):
             x = T[i, j]
@@ -467,7 +474,7 @@ def hull_value(T, quad, Z, state, L, l0, l2, delta):
                 total += l0 * z
             yi = (T[i, i] - L[i]) + z * L[i]
             yj = (T[j, j] - L[j]) + z * L[j]
-            total += l2 * x * x / z + delta * x * x / yi + delta * x * x / yj
+            total += l2 * x * x / z + D[j] * x * x / yi + D[i] * x * x / yj
     return total
 
 
@@ -483,7 +490,7 @@ def _minimized_diagonal(kappa, Li):
 
 
 @njit(cache=True, nogil=True)
-def _pair_terms(T, W, i, j, s, L, l0, l2, M, delta):
+def _pair_terms(T, W, i, j, s, L, l0, l2, M, D):
     """Dual contribution of one pair: ``(constant, g_i, g_j, slope at the minimizer, z)``.
 
     The edge value is linearized at (z*, T_ii, T_jj): constant = value - g_i T_ii - g_j T_jj
@@ -492,8 +499,8 @@ def _pair_terms(T, W, i, j, s, L, l0, l2, M, delta):
     di = T[i, i]
     dj = T[j, j]
     x = T[i, j]
-    w = 2.0 * (W[j, i] - delta * x) / di + 2.0 * (W[i, j] - delta * x) / dj
-    value, _, z, slope, gi, gj = hull_edge(0.0, w, s, di, dj, L[i], L[j], l0, l2, M, delta)
+    w = 2.0 * (W[j, i] - D[j] * x) / di + 2.0 * (W[i, j] - D[i] * x) / dj
+    value, _, z, slope, gi, gj = hull_edge(0.0, w, s, di, dj, L[i], L[j], l0, l2, M, D[j], D[i])
     constant = value - gi * di - gj * dj
     if s == FREE:
         constant += min(-slope * z, slope * (1.0 - z))
@@ -501,7 +508,7 @@ def _pair_terms(T, W, i, j, s, L, l0, l2, M, delta):
 
 
 @njit(cache=True, nogil=True)
-def hull_dual_bound(T, W, quad, state, L, l0, l2, M, delta):
+def hull_dual_bound(T, W, quad, state, L, l0, l2, M, D):
     """Lower bound of the hull relaxation, valid for every completion of the node.
 
     Tangent of each column's ``theta' Q_i theta / T_ii`` at ``lambda_i = T_i / T_ii`` (valid as
@@ -518,8 +525,8 @@ def hull_dual_bound(T, W, quad, state, L, l0, l2, M, delta):
         vv = 0.0
         for j in range(p):
             if j != i:
-                vv += T[j, i] * T[j, i]
-        kappa[i] = 2.0 * W[i, i] / d - (quad[i] - delta * vv) / (d * d)
+                vv += D[j] * T[j, i] * T[j, i]
+        kappa[i] = 2.0 * W[i, i] / d - (quad[i] - vv) / (d * d)
     total = 0.0
     n_violators = 0
     for i in range(p):
@@ -527,7 +534,7 @@ def hull_dual_bound(T, W, quad, state, L, l0, l2, M, delta):
             s = state[i, j]
             if s == ZERO:
                 continue
-            constant, gi, gj, slope, z = _pair_terms(T, W, i, j, s, L, l0, l2, M, delta)
+            constant, gi, gj, slope, z = _pair_terms(T, W, i, j, s, L, l0, l2, M, D)
             if s == FREE and z == 0.0:
                 continue
             total += constant
@@ -543,7 +550,7 @@ def hull_dual_bound(T, W, quad, state, L, l0, l2, M, delta):
 
 
 @njit(cache=True, nogil=True)
-def hull_violators(T, W, state, L, l0, l2, M, delta):
+def hull_violators(T, W, state, L, l0, l2, M, D):
     """Free pairs at zero whose edge would enter (negative slope at z = 0): rows, cols, -slope."""
     p = T.shape[0]
     count = 0
@@ -571,7 +578,7 @@ def hull_violators(T, W, state, L, l0, l2, M, delta):
 
 
 @njit(cache=True, nogil=True)
-def _child_change(T, W, i, j, s_new, kappa, L, l0, l2, M, delta, old):
+def _child_change(T, W, i, j, s_new, kappa, L, l0, l2, M, D, old):
     """Bound change when pair (i, j) moves from free to ``s_new`` at the same dual point."""
     constant, gi, gj, _, z = old
     if z == 0.0:
@@ -579,7 +586,7 @@ def _child_change(T, W, i, j, s_new, kappa, L, l0, l2, M, delta, old):
     if s_new == ZERO:
         n_const, n_gi, n_gj = 0.0, 0.0, 0.0
     else:
-        n_const, n_gi, n_gj, _, _ = _pair_terms(T, W, i, j, ONE, L, l0, l2, M, delta)
+        n_const, n_gi, n_gj, _, _ = _pair_terms(T, W, i, j, ONE, L, l0, l2, M, D)
     ki = kappa[i] - gi + n_gi
     kj = kappa[j] - gj + n_gj
     change = n_const - constant
@@ -589,7 +596,7 @@ def _child_change(T, W, i, j, s_new, kappa, L, l0, l2, M, delta, old):
 
 
 @njit(cache=True, nogil=True)
-def hull_reduced_costs(T, W, state, kappa, L, l0, l2, M, delta, bound, cutoff):
+def hull_reduced_costs(T, W, state, kappa, L, l0, l2, M, D, bound, cutoff):
     """Free pairs fixed by the dual point: rows, cols, fixed state, removed child's bound."""
     p = T.shape[0]
     n = 0
@@ -601,14 +608,14 @@ def hull_reduced_costs(T, W, state, kappa, L, l0, l2, M, delta, bound, cutoff):
         for j in range(i + 1, p):
             if state[i, j] != FREE:
                 continue
-            old = _pair_terms(T, W, i, j, FREE, L, l0, l2, M, delta)
-            to_one = bound + _child_change(T, W, i, j, ONE, kappa, L, l0, l2, M, delta, old)
+            old = _pair_terms(T, W, i, j, FREE, L, l0, l2, M, D)
+            to_one = bound + _child_change(T, W, i, j, ONE, kappa, L, l0, l2, M, D, old)
             fix = FREE
             value = 0.0
             if to_one >= cutoff:
                 fix, value = ZERO, to_one
             else:
-                to_zero = bound + _child_change(T, W, i, j, ZERO, kappa, L, l0, l2, M, delta, old)
+                to_zero = bound + _child_change(T, W, i, j, ZERO, kappa, L, l0, l2, M, D, old)
                 if to_zero >= cutoff:
                     fix, value = ONE, to_zero
             if fix == FREE:

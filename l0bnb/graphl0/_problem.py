@@ -19,11 +19,15 @@ from ..engine.interrupt import expired
 from ..engine.nodes import Node
 from ..engine.protocol import Relaxation
 from . import _kernels as kern
+from ._curvature import balanced_shift, uniform_shift
 from ._kernels import FREE, ONE, ZERO
 
 _EMPTY = np.empty(0, dtype=np.int64)
 #: Nodes between two runs of the node heuristic.
 HEURISTIC_PERIOD = 10
+#: The first node heuristic (from the dense root relaxation) took 2 to 2.3 times the initial
+#: one (from the diagonal) at p = 1000 and 2000.
+INITIAL_HEURISTIC_FACTOR = 3.0
 
 
 def _products(S: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +61,7 @@ def compile_kernels() -> None:
     L = 1.0 / np.diag(S)
     # Index lists come both contiguous (concatenations) and strided (np.nonzero).
     pairs = [(np.array([0, 0, 1]), np.array([1, 2, 2])), np.nonzero(np.triu(S, 1))]
+    D = np.full(3, 0.1)
     for M, (rows, cols) in zip((np.inf, 1.0), pairs, strict=True):
         W, quad = kern.product_with(S, T)
         W2, _ = _products(S, np.ones((3, 3)))
@@ -65,13 +70,13 @@ def compile_kernels() -> None:
         kern.l0_sweep(S, T, W, quad, rows, cols, state, 0.1, 0.1, M)
         kern.best_row_swap(S, T, W, quad, 0, 1, state, 0.1, 0.1, M)
         Z = np.zeros((3, 3))
-        kern.hull_sweep(S, T, W, quad, Z, rows, cols, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_value(T, quad, Z, state, L, 0.1, 0.1, 0.1)
-        bound, _, kappa = kern.hull_dual_bound(T, W, quad, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_dual_bound(T, W2, quad, state, L, 0.1, 0.1, M, 0.1)
-        kern.hull_violators(T, W, state, L, 0.1, 0.1, M, 0.1)
+        kern.hull_sweep(S, T, W, quad, Z, rows, cols, state, L, 0.1, 0.1, M, D)
+        kern.hull_value(T, quad, Z, state, L, 0.1, 0.1, D)
+        bound, _, kappa = kern.hull_dual_bound(T, W, quad, state, L, 0.1, 0.1, M, D)
+        kern.hull_dual_bound(T, W2, quad, state, L, 0.1, 0.1, M, D)
+        kern.hull_violators(T, W, state, L, 0.1, 0.1, M, D)
         kern.hull_reduced_costs(
-            T, W.copy(order="F"), state, kappa, L, 0.1, 0.1, M, 0.1, bound, bound + 1.0
+            T, W.copy(order="F"), state, kappa, L, 0.1, 0.1, M, D, bound, bound + 1.0
         )
     _compiled = True
 
@@ -88,14 +93,6 @@ def _dense(p: int, warm) -> np.ndarray:
     T[rows, cols] = values
     T[cols, rows] = values
     return T
-
-
-def curvature_shift(S: np.ndarray) -> float:
-    """The largest safe ``delta``: slightly below ``lambda_min(S)`` (0 if S is singular)."""
-    smallest = float(np.linalg.eigvalsh(S)[0])
-    if smallest <= 1e-10 * float(np.max(np.diag(S))):
-        return 0.0
-    return smallest * (1.0 - 1e-6)
 
 
 class GraphL0Problem:
@@ -127,7 +124,12 @@ class GraphL0Problem:
         self.relax_tol = float(relax_tol)
         self.start = start
         self.L = 1.0 / np.diag(self.S)
-        self.delta = curvature_shift(self.S)
+        # The curvature moved into the edge terms: lambda_min(S) here, before the search
+        # clock starts (as before D was refined), the refinement on first use inside the
+        # time limit (O(p^3) per Newton step).
+        self._uniform = uniform_shift(self.S)
+        self._D = None
+        self._no_shift = np.zeros(self.p)
         self.root_warm = None
         self._seen_supports: set[bytes] = set()
         self.n_heuristic_calls = 0
@@ -135,7 +137,24 @@ class GraphL0Problem:
         # sweeping early enough to evaluate their final bound before the deadline.
         self._dual_cost = 0.0
         self._sweep_cost = 0.0
+        self._timed_size = 0
+        self._setup_cost = 0.0
+        self._finish_cost = 0.0
+        # Seconds a node heuristic may take: measured after each call; before the first, a
+        # multiple of the initial heuristic's (a relaxed start is denser than the diagonal).
+        self._heuristic_cost = 0.0
         self.root_floor = -np.inf
+
+    @property
+    def D(self) -> np.ndarray:
+        """Diagonal curvature of S moved into the edge terms (``S - diag(D)`` is PSD)."""
+        return self.ensure_curvature(np.inf)
+
+    def ensure_curvature(self, deadline: float) -> np.ndarray:
+        """Compute D on first use, with the time left before ``deadline``; return it."""
+        if self._D is None:
+            self._D = balanced_shift(self.S, deadline, self._uniform)
+        return self._D
 
     def describe(self) -> list[str]:
         box = "none" if not np.isfinite(self.M) else f"{self.M:.4g}"
@@ -213,6 +232,7 @@ class GraphL0Problem:
         return self.objective(T), T
 
     def initial_incumbent(self, deadline: float):
+        self.ensure_curvature(deadline)
         state = np.full((self.p, self.p), FREE, dtype=np.int8)
         np.fill_diagonal(state, ONE)
         # A root bound before any search (finite at the diagonal start); timing it tells
@@ -225,14 +245,19 @@ class GraphL0Problem:
             np.clip(T, -self.M, self.M, out=T, where=~np.eye(self.p, dtype=bool))
         else:
             T = self._diagonal_start()
+        started = time.perf_counter()
         T = self.l0_descent(T, state, deadline)
         T = self.swap_search(T, state, deadline)
+        self._heuristic_cost = INITIAL_HEURISTIC_FACTOR * (time.perf_counter() - started)
         self.root_warm = _sparse(T)
         return self._candidate(T)
 
     def heuristic(self, node: Node, relaxation: Relaxation, incumbent: float, deadline: float):
-        if expired(deadline):
+        # Skipped when it would not finish: started 0.23 s before a 10 s limit at p = 2000,
+        # the root's heuristic returned 0.46 s after it.
+        if expired(deadline - self._heuristic_cost):
             return None
+        started = time.perf_counter()
         T_rel = relaxation.solution
         support = np.triu(T_rel, 1) != 0
         key = np.flatnonzero(support).tobytes()
@@ -244,7 +269,9 @@ class GraphL0Problem:
         T = self.l0_descent(T_rel.copy(), state, deadline)
         if node.depth == 0:
             T = self.swap_search(T, state, deadline)
-        return self._candidate(T)
+        candidate = self._candidate(T)
+        self._heuristic_cost = max(self._heuristic_cost, time.perf_counter() - started)
+        return candidate
 
     # ---- relaxation --------------------------------------------------------------------
 
@@ -252,6 +279,16 @@ class GraphL0Problem:
         return Node(bound=-np.inf, depth=0, state=(_EMPTY, _EMPTY), warm=None)
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
+        self.ensure_curvature(deadline)
+        if np.isfinite(node.bound) and expired(deadline - self._dual_cost - self._frame_cost()):
+            # Too late for even one bound evaluation (it returned up to 0.1 s after a 5 s
+            # limit at p = 1000): the node keeps its parent's bound, unsolved. Waiting out
+            # the few moments left lets the search stop at the deadline; returning at once
+            # made it relax the same node again and again, counting empty nodes.
+            relaxation = self._unsolved(node)
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+            return relaxation
+        started = time.perf_counter()
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
         if warm is None:
@@ -270,22 +307,28 @@ class GraphL0Problem:
         in_active[ones_i, ones_j] = True
         in_active[state == ZERO] = False
         in_active = np.triu(in_active, 1)
-        args = (self.l0, self.l2, self.M, self.delta)
+        args = (self.l0, self.l2, self.M, self.D)
         bound, primal, sweep_tol, kappa = -np.inf, np.inf, 1e-4, None
         if node.depth == 0:
             bound = self.root_floor
         # Sweeping stops while one more sweep and the final bound still fit before the
         # deadline, so a relaxation returns its bound on time (no pass after the deadline).
         W, quad = _products(self.S, T)
+        # Setting up and finishing a node cost 0.1 to 0.3 s at p = 2000 (more when memory
+        # is being reclaimed): timed too, so the last node does not start or end late.
+        self._setup_cost = max(self._setup_cost, time.perf_counter() - started)
         swept = False
         for _ in range(200):
             rows, cols = np.nonzero(in_active)
+            reserve = self._reserve(rows.size)
             for _ in range(1000):
-                if expired(deadline - self._dual_cost - self._sweep_cost):
+                if expired(deadline - reserve):
                     break
                 started = time.perf_counter()
                 move = kern.hull_sweep(self.S, T, W, quad, Z, rows, cols, state, self.L, *args)
                 self._sweep_cost = time.perf_counter() - started
+                self._timed_size = rows.size
+                reserve = self._reserve(rows.size)
                 swept = True
                 if move < sweep_tol:
                     break
@@ -297,8 +340,8 @@ class GraphL0Problem:
                 # Out of time before the first sweep: T and Z do not match yet, so there is
                 # a bound but no relaxed solution to value, fix or call integral.
                 return self._finish(state, T, Z, bound, np.inf, solved=False)
-            primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.delta)
-            if bound >= cutoff or expired(deadline - self._dual_cost - self._sweep_cost):
+            primal = kern.hull_value(T, quad, Z, state, self.L, self.l0, self.l2, self.D)
+            if bound >= cutoff or expired(deadline - reserve):
                 break
             if n_violators:
                 v_rows, v_cols, excess = kern.hull_violators(T, W, state, self.L, *args)
@@ -318,6 +361,21 @@ class GraphL0Problem:
                 self._fix_by_reduced_costs(relaxation, state, dual_point, kappa, bound, cutoff)
         return relaxation
 
+    def _reserve(self, size: int) -> float:
+        """Seconds to keep for one more sweep and a bound over an active set of ``size``.
+
+        Both were timed over the last active set; the set doubles between passes, and the
+        next sweep and bound took up to 1.6 times the timed ones (p = 2000, n = 1000: the
+        root returned 0.23 s after a 10 s limit), so they are scaled by the growth.
+        """
+        # Each also has a part that does not grow with the set, about p pairs' worth.
+        growth = max(1.0, (size + self.p) / (self._timed_size + self.p))
+        return growth * (self._dual_cost + self._sweep_cost) + self._frame_cost()
+
+    def _frame_cost(self) -> float:
+        """Seconds a relaxation spends before its first sweep and after its last bound."""
+        return self._setup_cost + self._finish_cost
+
     def _timed_dual(self, T, state):
         """Fresh products and the node's dual bound at T; times it for the deadline.
 
@@ -331,19 +389,36 @@ class GraphL0Problem:
         # Fresh products each time: incremental updates drift by rounding.
         W, quad = _products(self.S, T)
         args = (self.l0, self.l2, self.M)
-        bound, violators, kappa = kern.hull_dual_bound(
-            T, W, quad, state, self.L, *args, self.delta
-        )
+        bound, violators, kappa = kern.hull_dual_bound(T, W, quad, state, self.L, *args, self.D)
         if not np.isfinite(bound):
             T0, W0, quad0 = T.copy(), W.copy(order="F"), quad.copy()
             kern.l0_sweep(self.S, T0, W0, quad0, _EMPTY, _EMPTY, state, *args)
             W0, quad0 = _products(self.S, T0)
-            bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, 0.0)[0]
+            bound = kern.hull_dual_bound(T0, W0, quad0, state, self.L, *args, self._no_shift)[0]
             kappa = None
         self._dual_cost = time.perf_counter() - started
         return bound, kappa, violators, W, quad
 
+    def _unsolved(self, node: Node) -> Relaxation:
+        """The node as it came, with its parent's bound and nothing to branch on."""
+        warm = node.warm if node.warm is not None else self.root_warm
+        T = self._diagonal_start() if warm is None else _dense(self.p, warm)
+        return Relaxation(
+            bound=float(node.bound),
+            value=np.inf,
+            solution=T,
+            integral=False,
+            candidate=None,
+            info={"frac": np.zeros((self.p, self.p)), "z": np.zeros((self.p, self.p))},
+        )
+
     def _finish(self, state, T, Z, bound, primal, solved=True) -> Relaxation:
+        started = time.perf_counter()
+        relaxation = self._relaxation(state, T, Z, bound, primal, solved)
+        self._finish_cost = max(self._finish_cost, time.perf_counter() - started)
+        return relaxation
+
+    def _relaxation(self, state, T, Z, bound, primal, solved) -> Relaxation:
         upper = np.triu(state == FREE, 1)
         frac = np.where(upper, np.minimum(Z, 1.0 - Z), 0.0)
         integral = solved and bool(frac.max(initial=0.0) <= 1e-9)
@@ -360,7 +435,7 @@ class GraphL0Problem:
         """Fix pairs whose opposite child the node's dual point already prunes."""
         T, W = dual_point
         rows, cols, fixed, removed = kern.hull_reduced_costs(
-            T, W, state, kappa, self.L, self.l0, self.l2, self.M, self.delta, bound, cutoff
+            T, W, state, kappa, self.L, self.l0, self.l2, self.M, self.D, bound, cutoff
         )
         relaxation.info["fixed"] = (rows * self.p + cols, fixed)
         relaxation.removed_bound = float(removed.min()) if removed.size else np.inf

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import combinations
 
 import numpy as np
@@ -13,6 +14,7 @@ from l0bnb.engine.nodes import Node
 from l0bnb.engine.search import Limits, solve
 from l0bnb.graphl0 import _kernels as kern
 from l0bnb.graphl0._box import certified_box
+from l0bnb.graphl0._curvature import balanced_shift, uniform_shift
 from l0bnb.graphl0._kernels import ONE, ZERO
 from l0bnb.graphl0._problem import GraphL0Problem
 from l0bnb.graphl0.support_refit import (
@@ -128,11 +130,73 @@ def test_dual_bound_is_valid_at_arbitrary_points(case, enumerated):
         state = problem._state(Node(bound=-np.inf, depth=0, state=(zeros, ones)))
         T[state == ZERO] = 0.0
         W, quad = kern.product_with(S, T)
-        bound, _, _ = kern.hull_dual_bound(
-            T, W, quad, state, problem.L, l0, l2, box, problem.delta
-        )
+        bound, _, _ = kern.hull_dual_bound(T, W, quad, state, problem.L, l0, l2, box, problem.D)
         best = subtree_optimum(values, zeros, ones)
         assert bound <= best + 1e-9 * max(1.0, abs(best))
+
+
+def one_coordinate_shift(S, k):
+    """All of S's room on coordinate k (``S - D`` singular): the most uneven valid D."""
+    D = np.zeros(S.shape[0])
+    D[k] = (1.0 - 1e-9) / np.linalg.inv(S)[k, k]
+    return D
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}" for c in CASES])
+def test_uneven_curvature_keeps_every_node_bound_valid(case, enumerated):
+    """Edge (i, j) moves D_j into column i's term and D_i into column j's: with all of D on
+    one coordinate, mixing up the two makes the relaxation overestimate some subtree."""
+    seed, l0, l2, _ = case
+    S, box, values = enumerated[seed]
+    for k in range(S.shape[0]):
+        problem = GraphL0Problem(S, l0, l2, box)
+        problem._D = one_coordinate_shift(S, k)
+        records = record_relaxations(problem)
+        result = solve(problem, Limits(time_limit=30))
+        assert result.status == "optimal"
+        for record in records:
+            best = subtree_optimum(values, *record.state)
+            assert record.bound <= best + 1e-9 * max(1.0, abs(best))
+        optimum = min(values.values())
+        assert abs(result.objective - optimum) <= 1e-6 * max(1.0, abs(optimum))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hull_value_is_exact_at_integer_points_for_any_curvature(seed):
+    S = small_covariance(seed, p=5, n=12)
+    p = S.shape[0]
+    rng = np.random.default_rng(seed)
+    T = np.zeros((p, p))
+    upper = np.triu_indices(p, 1)
+    T[upper] = rng.normal(scale=0.3, size=upper[0].size) * (rng.random(upper[0].size) < 0.6)
+    T += T.T
+    np.fill_diagonal(T, (1.0 + rng.exponential(size=p)) / np.diag(S))
+    state = np.full((p, p), kern.FREE, dtype=np.int8)
+    np.fill_diagonal(state, ONE)
+    Z = (T != 0).astype(float)
+    W, quad = kern.product_with(S, T)
+    exact = kern.integer_value(T, quad, 0.1, 0.05)
+    for D in (np.zeros(p), uniform_shift(S), balanced_shift(S), one_coordinate_shift(S, seed)):
+        value = kern.hull_value(T, quad, Z, state, 1.0 / np.diag(S), 0.1, 0.05, D)
+        assert value == pytest.approx(exact, rel=1e-12)
+
+
+def test_balanced_shift_is_proved_feasible_and_beats_the_uniform_shift():
+    for seed in range(5):
+        data = make_graphical_instance(60, 30, "banded", seed=seed)
+        X = data.X - data.X.mean(0)
+        S = X.T @ X / len(X)
+        D, uniform = balanced_shift(S), uniform_shift(S)
+        assert np.all(D > 0)
+        assert np.linalg.eigvalsh(S - np.diag(D))[0] >= 0.0
+        assert np.sum(np.log(D)) >= np.sum(np.log(uniform))
+        assert D.sum() > 1.2 * uniform.sum()
+    # Without time for even lambda_min, nothing moves (still valid, only weaker).
+    assert not balanced_shift(S, deadline=time.perf_counter()).any()
+    # n <= p: S is singular, nothing can move.
+    data = make_graphical_instance(20, 30, "banded", seed=0)
+    X = data.X - data.X.mean(0)
+    assert not balanced_shift(X.T @ X / len(X)).any()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}" for c in CASES])
@@ -161,6 +225,29 @@ def test_relaxation_out_of_time_still_returns_a_finite_valid_bound(case, enumera
         assert relaxation.bound <= best + 1e-9 * max(1.0, abs(best))
     # The root's bound before any search (taken at the diagonal start) is valid too.
     assert problem.root_floor <= min(values.values()) + 1e-9
+
+
+def test_a_child_relaxed_after_the_deadline_keeps_its_parents_bound_without_work(enumerated):
+    S, box, _ = enumerated[0]
+    problem = GraphL0Problem(S, 0.05, 0.05, box)
+    problem.initial_incumbent(np.inf)
+    zeros, ones = np.array([1]), np.array([2])
+    node = Node(bound=-3.25, depth=2, state=(zeros, ones), warm=problem.root_warm)
+    relaxation = problem.relax(node, np.inf, deadline=0.0)
+    assert relaxation.bound == -3.25 and not relaxation.integral
+    (child,) = problem.branch(node, relaxation)
+    assert child.state[0].tolist() == [1] and child.state[1].tolist() == [2]
+
+
+def test_node_heuristic_is_skipped_when_its_measured_cost_does_not_fit(enumerated):
+    S, box, _ = enumerated[0]
+    problem = GraphL0Problem(S, 0.05, 0.05, box)
+    problem.initial_incumbent(np.inf)
+    relaxation = problem.relax(problem.root(), np.inf, np.inf)
+    problem._heuristic_cost = 5.0
+    soon = time.perf_counter() + 1.0
+    assert problem.heuristic(problem.root(), relaxation, np.inf, soon) is None
+    assert problem.heuristic(problem.root(), relaxation, np.inf, soon + 10.0) is not None
 
 
 def _sparse_of(T):
