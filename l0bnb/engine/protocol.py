@@ -64,7 +64,10 @@ class Problem(Protocol):
     - ``plunge_quotient`` (float, default 0.5): the engine dives into a node's first child
       while its bound is within this share of the gap above the global bound (0: pure
       best-bound order). A problem whose heuristics find the incumbent without dives sets
-      it lower, so that the search spends its nodes raising the global bound.
+      it lower, so that the search spends its nodes raising the global bound;
+    - ``deadline_margin`` (float, default 0, read before every node after the root): the
+      seconds a node needs at least; the search stops on its time limit once less than this
+      is left, rather than start a node that could only return its parent's bound.
 
     Starts are offered through ``solve(problem, limits, start=...)`` (in place of
     ``initial_incumbent``); callers hear about incumbents through ``solve(...,
@@ -73,6 +76,7 @@ class Problem(Protocol):
 
     heuristic_period: int = 1
     plunge_quotient: float = 0.5
+    deadline_margin: float = 0.0
 
     def root(self) -> Node: ...
 

@@ -154,8 +154,10 @@ class _Search:
             return INTERRUPTED
         # The root is relaxed even when the heuristic used up the time, so every result
         # carries a bound (relaxations stop at the deadline themselves).
-        if time.perf_counter() >= self.deadline and self.n_nodes > 0:
-            return TIME_LIMIT
+        if self.n_nodes > 0:
+            margin = float(getattr(self.problem, "deadline_margin", 0.0))
+            if time.perf_counter() >= self.deadline - margin:
+                return TIME_LIMIT
         if self.limits.max_nodes is not None and self.n_nodes >= self.limits.max_nodes:
             return NODE_LIMIT
         return None

@@ -282,12 +282,9 @@ class GraphL0Problem:
         self.ensure_curvature(deadline)
         if np.isfinite(node.bound) and expired(deadline - self._dual_cost - self._frame_cost()):
             # Too late for even one bound evaluation (it returned up to 0.1 s after a 5 s
-            # limit at p = 1000): the node keeps its parent's bound, unsolved. Waiting out
-            # the few moments left lets the search stop at the deadline; returning at once
-            # made it relax the same node again and again, counting empty nodes.
-            relaxation = self._unsolved(node)
-            time.sleep(max(0.0, deadline - time.perf_counter()))
-            return relaxation
+            # limit at p = 1000): the node keeps its parent's bound, unsolved. The engine
+            # reads the same margin (``deadline_margin``) and stops before such a node.
+            return self._unsolved(node)
         started = time.perf_counter()
         state = self._state(node)
         warm = node.warm if node.warm is not None else self.root_warm
@@ -371,6 +368,11 @@ class GraphL0Problem:
         # Each also has a part that does not grow with the set, about p pairs' worth.
         growth = max(1.0, (size + self.p) / (self._timed_size + self.p))
         return growth * (self._dual_cost + self._sweep_cost) + self._frame_cost()
+
+    @property
+    def deadline_margin(self) -> float:
+        """Seconds a node needs at least (one bound evaluation and its set-up), as timed."""
+        return self._dual_cost + self._frame_cost()
 
     def _frame_cost(self) -> float:
         """Seconds a relaxation spends before its first sweep and after its last bound."""

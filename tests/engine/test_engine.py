@@ -214,3 +214,17 @@ def test_plunge_quotient_zero_is_pure_best_bound_order():
     assert np.all(np.diff(taken) >= 0)
     # With dives the order is not by bound (else the test above proves nothing).
     assert np.any(np.diff(np.array(diving.taken)) < 0)
+
+
+def test_deadline_margin_stops_the_search_before_a_node_that_cannot_finish():
+    c = np.random.default_rng(5).normal(size=12)
+    plain = SeparableCover(c, 0.6, 3)
+    full = solve(plain, Limits(time_limit=60.0, gap_tol=0.0))
+    assert full.status == "optimal" and full.n_nodes > 1
+    # A problem whose nodes need more time than the limit leaves: only the root is solved.
+    slow = SeparableCover(c, 0.6, 3)
+    slow.deadline_margin = 120.0
+    result = solve(slow, Limits(time_limit=60.0, gap_tol=0.0))
+    assert result.status == "time_limit"
+    assert result.n_nodes == 1 and len(slow.relaxed) == 1
+    assert result.runtime < 5.0
