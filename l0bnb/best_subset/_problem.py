@@ -2,7 +2,9 @@
 
 Penalized form: ``min 0.5||y - Xb||^2 + l0 ||b||_0 + l2 ||b||^2`` with ``|b_i| <= M``.
 Cardinality form: no ``l0`` term and ``||b||_0 <= k``. Node relaxations are the perspective
-relaxation solved by active-set coordinate descent; their bounds are Fenchel dual values of
+relaxation solved on an active set (exactly by the piecewise active-set kernel, then
+coordinate descent); nodes with few supports below them are solved by listing those supports
+(:mod:`l0bnb.best_subset._enumerate`). Relaxation bounds are Fenchel dual values of
 the current residual, valid however early the descent stopped. The cardinality constraint is
 handled by Lagrangian duality: for any multiplier ``lam >= 0`` the penalized dual bound with
 ``l0 = lam`` minus ``lam k`` is a valid bound, and ``lam`` is improved node by node.
@@ -109,6 +111,7 @@ class BestSubsetProblem:
         #: Multiplier updates per node relaxation in the cardinality form.
         self.max_multiplier_rounds = 6
         self._enumerator = None
+        self._deadline, self._cutoff = np.inf, np.inf  # of the last relaxation (branching)
         #: Listing needs the full Gram matrix, formed once per problem (paths and CV build
         #: many): only where that costs a few tens of milliseconds.
         self.can_list = self.n * self.p * self.p <= 2e8
