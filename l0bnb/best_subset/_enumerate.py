@@ -22,9 +22,18 @@ from . import _kernels as kern
 CHUNK = 1_000_000
 
 
-def completion_count(n_free: int, max_add: int) -> int:
-    """Number of supports listed: subsets of ``n_free`` columns of size at most ``max_add``."""
-    return sum(comb(n_free, d) for d in range(min(max_add, n_free) + 1))
+def completion_count(n_free: int, max_add: int, cap: float = np.inf) -> float:
+    """Number of supports listed: subsets of ``n_free`` columns of size at most ``max_add``.
+
+    Counting stops at the first partial sum above ``cap`` (returned as is): the caller only
+    compares with it, and the full sum over thousands of binomials is slow.
+    """
+    total = 0
+    for d in range(min(max_add, n_free) + 1):
+        total += comb(n_free, d)
+        if total > cap:
+            break
+    return total
 
 
 class CompletionEnumerator:

@@ -282,7 +282,7 @@ class BestSubsetProblem:
         free = np.flatnonzero(state == FREE)
         max_add = self.k - ones.size if self.cardinality else free.size
         limit = self.root_enumeration_limit if node.depth == 0 else self.enumeration_limit
-        if not self.can_list or completion_count(free.size, max_add) > limit:
+        if not self.can_list or completion_count(free.size, max_add, cap=limit) > limit:
             return None
         listed = self._listing().best(ones, free, max_add, self.l0, deadline)
         if listed is None:
@@ -492,10 +492,7 @@ class BestSubsetProblem:
                 free & (relaxation.solution != 0), np.abs(relaxation.solution), np.inf
             )
             i = int(np.argmin(magnitude)) if np.isfinite(magnitude).any() else int(np.argmax(free))
-        b = relaxation.solution.copy()
-        b[zeros] = 0.0
-        support = np.flatnonzero(b)
-        warm = (support, b[support], info["active"], info["lam"])
+        warm = self._children_warm(relaxation, zeros)
         zero_child = Node(
             bound=relaxation.bound + gain_zero[i],
             depth=node.depth + 1,
@@ -520,16 +517,21 @@ class BestSubsetProblem:
             one_child.state = (np.concatenate([zeros, np.flatnonzero(free)]), np.append(ones, i))
         return children
 
+    @staticmethod
+    def _children_warm(relaxation, zeros):
+        """Warm start of a node's children: the relaxed solution without the new zeros."""
+        b = relaxation.solution.copy()
+        b[zeros] = 0.0
+        support = np.flatnonzero(b)
+        return support, b[support], relaxation.info["active"], relaxation.info["lam"]
+
     def _strong_branch(self, node, relaxation, frac, zeros, ones, candidates=8):
         """Coordinate whose two children's relaxed bounds have the largest product."""
         order = np.argsort(-frac, kind="stable")[:candidates]
         order = order[frac[order] > 0.0]
         if order.size == 0:
             return int(np.argmax(frac))
-        b = relaxation.solution.copy()
-        b[zeros] = 0.0
-        support = np.flatnonzero(b)
-        warm = (support, b[support], relaxation.info["active"], relaxation.info["lam"])
+        warm = self._children_warm(relaxation, zeros)
         base = relaxation.bound
         best, best_score = int(order[0]), -1.0
         for i in order:

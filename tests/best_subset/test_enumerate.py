@@ -90,3 +90,9 @@ def test_swap_search_ends_where_no_swap_of_two_improves(k, l0):
                     if k is None or len(neighbour) <= k:
                         v = ridge_value(X, y, l2, 0.0, l0, neighbour)
                         assert v >= value * (1 - 1e-10)
+
+
+def test_completion_count_stops_past_its_cap():
+    assert completion_count(2000, 2000, cap=1e6) > 1e6
+    assert completion_count(2000, 2000, cap=1e6) < completion_count(2000, 3)
+    assert completion_count(10, 10, cap=2000) == 1024
