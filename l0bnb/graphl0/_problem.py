@@ -280,7 +280,7 @@ class GraphL0Problem:
 
     def relax(self, node: Node, cutoff: float, deadline: float) -> Relaxation:
         self.ensure_curvature(deadline)
-        if np.isfinite(node.bound) and expired(deadline - self._dual_cost - self._frame_cost()):
+        if np.isfinite(node.bound) and expired(deadline - self.deadline_margin):
             # Too late for even one bound evaluation (it returned up to 0.1 s after a 5 s
             # limit at p = 1000): the node keeps its parent's bound, unsolved. The engine
             # reads the same margin (``deadline_margin``) and stops before such a node.
